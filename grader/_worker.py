@@ -1,0 +1,141 @@
+"""The child process that imports a student's module and calls its functions.
+
+It is started by ``grader.runner`` with a clean interpreter, reads requests
+from one pipe and writes answers to another, so that anything the student's
+code prints or reads on the standard streams never mixes with the protocol.
+This module imports nothing of the grader but the codec: monkeypatching the
+grader from student code changes only this process, never the verdict.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import resource
+import struct
+import sys
+import traceback
+import warnings
+
+from grader import codec
+
+FILE_SIZE_LIMIT = 32 * 2**20
+
+
+def main(request_fd: int, answer_fd: int, memory_limit: int) -> None:
+    import numpy  # noqa: F401  (imported before the memory limit is set)
+
+    _limit(resource.RLIMIT_AS, memory_limit)
+    _limit(resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT)
+    sys.setrecursionlimit(3000)
+    student, path = None, ""
+    requests = os.fdopen(request_fd, "rb", buffering=0)
+    answers = os.fdopen(answer_fd, "wb", buffering=0)
+    while True:
+        header = requests.read(8)
+        if len(header) < 8:
+            return
+        request = codec.decode(_read_exact(requests, struct.unpack("<Q", header)[0]))
+        if request["op"] == "load":
+            path = request["path"]
+            student, answer = _load(path)
+        else:
+            answer = _call(student, path, request)
+        data = _encode_answer(answer)
+        answers.write(struct.pack("<Q", len(data)) + data)
+
+
+def _limit(which, value):
+    if value:
+        resource.setrlimit(which, (value, value))
+
+
+def _read_exact(stream, size):
+    chunks = []
+    while size:
+        chunk = stream.read(size)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _load(path):
+    spec = importlib.util.spec_from_file_location("student_module", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.dirname(path))
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:  # any failure at import is the student's to see
+        return None, _failure(exc, path)
+    names = [name for name in dir(module) if callable(getattr(module, name, None))]
+    return module, {"status": "ok", "names": names}
+
+
+def _call(student, path, request):
+    function = getattr(student, request["function"], None)
+    if not callable(function):
+        return {"status": "missing"}
+    args, kwargs = request["args"], request["kwargs"]
+    cpu_used = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    _limit_cpu(cpu_used + request["cpu_seconds"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            import numpy as np
+
+            with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+                value = function(*args, **kwargs)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+            return _failure(exc, path)
+    return {
+        "status": "ok",
+        "value": value,
+        "args_after": args,
+        "kwargs_after": kwargs,
+        "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:5]],
+    }
+
+
+def _limit_cpu(seconds):
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (int(seconds) + 1, hard))
+
+
+def _failure(exc, path):
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if os.path.abspath(frame.filename) == os.path.abspath(path)
+    ]
+    where = "".join(traceback.format_list(frames[-5:]))
+    status = "not_implemented" if isinstance(exc, NotImplementedError) else "exception"
+    return {
+        "status": status,
+        "type": type(exc).__name__,
+        "message": _text(exc)[:2000],
+        "traceback": where[-4000:],
+    }
+
+
+def _text(exc):
+    try:
+        return str(exc)
+    except BaseException:
+        return "<the exception's message could not be read>"
+
+
+def _encode_answer(answer):
+    try:
+        return codec.encode(answer)
+    except BaseException as exc:
+        return codec.encode(
+            {"status": "exception", "type": "ReturnValueError",
+             "message": f"the returned value could not be read: {type(exc).__name__}",
+             "traceback": ""}
+        )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

@@ -1,0 +1,1 @@
+"""The three independent references: TensorFlow, SymPy and central differences."""

@@ -1,0 +1,241 @@
+"""The only code that calls student functions.
+
+Each student module is imported in a fresh child interpreter (never a fork of
+the grader, which may hold TensorFlow) with a memory limit, a CPU limit and a
+scratch working directory. Every call has a wall-clock limit: when it runs out
+the child is killed and the next call starts a new one, so one infinite loop
+costs one exercise and grading goes on. Arguments are sent as copies and come
+back after the call, so an argument modified in place is seen and reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import codec
+
+log = logging.getLogger(__name__)
+
+MEMORY_LIMIT = 4 * 2**30
+LOAD_SECONDS = 60.0
+_GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
+_BOOT = (
+    "import sys; sys.path.insert(0, {root!r}); from grader import _worker; "
+    "sys.path.remove({root!r}); _worker.main(*map(int, sys.argv[1:]))"
+)
+
+
+@dataclass
+class CallResult:
+    """What happened when a student function was called.
+
+    ``status`` is one of ``ok``, ``exception``, ``not_implemented``,
+    ``missing``, ``timeout`` or ``crashed``.
+    """
+
+    status: str
+    value: object = None
+    args_after: list = field(default_factory=list)
+    kwargs_after: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+    output: str = ""
+
+
+class StudentModule:
+    """A student's module, loaded in its own process; use as a context manager."""
+
+    def __init__(self, path: Path, memory_limit: int = MEMORY_LIMIT):
+        self.path = Path(path).resolve()
+        self.memory_limit = memory_limit
+        self._process = None
+        self._scratch = None
+        self.load_error: CallResult | None = None
+        self.names: list[str] = []
+
+    def __enter__(self):
+        self._start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def call(self, function, args, kwargs=None, seconds=10.0) -> CallResult:
+        """Call ``function(*args, **kwargs)`` in the child, within ``seconds``."""
+        if self._process is None:
+            self._start()
+        if self.load_error is not None:
+            return self.load_error
+        request = {
+            "op": "call",
+            "function": function,
+            "args": list(args),
+            "kwargs": dict(kwargs or {}),
+            "cpu_seconds": seconds * 2,
+        }
+        return self._ask(request, seconds)
+
+    def close(self):
+        if self._process is not None:
+            self._kill()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+    def _start(self):
+        self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="dlmk-")
+        request_read, self._request_write = os.pipe()
+        self._answer_read, answer_write = os.pipe()
+        self._output_path = Path(self._scratch.name) / "output.txt"
+        with open(self._output_path, "wb") as output:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-c", _BOOT.format(root=_GRADER_PARENT),
+                 str(request_read), str(answer_write), str(self.memory_limit)],
+                stdin=subprocess.DEVNULL, stdout=output, stderr=output,
+                pass_fds=(request_read, answer_write), cwd=self._scratch.name,
+                env=_child_environment(self._scratch.name), start_new_session=True,
+            )
+        os.close(request_read)
+        os.close(answer_write)
+        answer = self._ask({"op": "load", "path": str(self.path)}, LOAD_SECONDS)
+        if answer.status == "ok":
+            self.load_error = None
+            self.names = list(answer.value or [])
+        else:
+            self.load_error = _as_load_error(answer)
+
+    def _ask(self, request, seconds) -> CallResult:
+        started = time.monotonic()
+        try:
+            data = codec.encode(request)
+            os.write(self._request_write, struct.pack("<Q", len(data)))
+            _write_all(self._request_write, data)
+            answer = self._read_answer(started + seconds)
+        except TimeoutError:
+            self._kill()
+            return CallResult("timeout", seconds=seconds, output=self._output_tail())
+        except (EOFError, BrokenPipeError, OSError):
+            return self._crashed(time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        return _as_call_result(answer, elapsed)
+
+    def _read_answer(self, deadline):
+        header = self._read(8, deadline)
+        return codec.decode(self._read(struct.unpack("<Q", header)[0], deadline))
+
+    def _read(self, size, deadline):
+        chunks = []
+        while size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([self._answer_read], [], [], remaining)
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(self._answer_read, min(size, 2**20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def _crashed(self, elapsed):
+        code = self._process.wait(timeout=5) if self._process else None
+        output = self._output_tail()
+        self._kill()
+        return CallResult("crashed", error=_describe_exit(code), seconds=elapsed,
+                          output=output)
+
+    def _kill(self):
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+        for fd in (self._request_write, self._answer_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _output_tail(self, size=1000):
+        try:
+            with open(self._output_path, "rb") as output:
+                output.seek(0, os.SEEK_END)
+                output.seek(max(0, output.tell() - size))
+                return output.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _child_environment(scratch):
+    keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    env = {key: os.environ[key] for key in keep if key in os.environ}
+    # One BLAS thread per child: graders run in parallel, and results stay
+    # reproducible from run to run.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env["HOME"] = env["TMPDIR"] = scratch
+    return env
+
+
+def _as_call_result(answer, elapsed):
+    status = answer.get("status") if isinstance(answer, dict) else None
+    if status == "ok":
+        return CallResult(
+            "ok",
+            value=answer.get("value", answer.get("names")),
+            args_after=answer.get("args_after", []),
+            kwargs_after=answer.get("kwargs_after", {}),
+            warnings=answer.get("warnings", []),
+            seconds=elapsed,
+        )
+    if status in ("exception", "not_implemented"):
+        text = f"{answer['type']}: {answer['message']}".rstrip(": ")
+        if answer.get("traceback"):
+            text = f"{answer['traceback'].rstrip()}\n{text}"
+        return CallResult(status, error=text, seconds=elapsed)
+    if status == "missing":
+        return CallResult("missing", seconds=elapsed)
+    return CallResult("crashed", error="the grader could not read the answer",
+                      seconds=elapsed)
+
+
+def _as_load_error(answer):
+    if answer.status == "timeout":
+        answer.error = "importing your module did not finish in time"
+    return answer
+
+
+def _describe_exit(code):
+    if code is None:
+        return "the Python process running your code stopped responding"
+    if code < 0:
+        name = signal.Signals(-code).name
+        reasons = {
+            "SIGSEGV": "it crashed (segmentation fault)",
+            "SIGXCPU": "it used more CPU time than allowed",
+            "SIGXFSZ": "it printed or wrote more than 32 MB",
+            "SIGKILL": "it was killed, most likely for using too much memory",
+        }
+        return f"the Python process running your code ended: {reasons.get(name, name)}"
+    return f"the Python process running your code exited with status {code} (os._exit?)"

@@ -1,0 +1,1 @@
+"""Exercise specs, one module per chapter of the contract."""
