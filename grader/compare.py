@@ -179,8 +179,11 @@ def value_details(got, expected, close):
         f"max abs error {_number(np.nanmax(error))}, "
         f"max rel error {_number(np.nanmax(relative))}"
     ]
+    if got.ndim == 0:
+        lines[0] = f"got {_number(got)}, expected {_number(expected)}"
+        return lines
     for index in list(zip(*np.nonzero(wrong)))[:MAX_INDICES]:
-        label = "[" + ", ".join(str(int(i)) for i in index) + "]" if index else "value"
+        label = "[" + ", ".join(str(int(i)) for i in index) + "]"
         lines.append(f"{label}: got {_number(got[index])}, "
                      f"expected {_number(expected[index])}")
     return lines
