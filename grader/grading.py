@@ -83,7 +83,7 @@ class Grader:
             if verdict is not None:
                 return verdict
         return _result(exercise, "pass", f"{exercise.name}: matches {_join(used)} "
-                                         f"on {len(cases)} cases")
+                                         f"on {len(cases)} case{'s' if len(cases) > 1 else ''}")
 
     def _load_problem(self, exercise):
         path = self.folder / f"{exercise.module}.py"

@@ -40,7 +40,8 @@ class Case:
     """One call of a student function: named positional inputs, keyword inputs.
 
     ``note`` says what is special about the case ("large logits"), ``batch`` is
-    the batch size n used to recognise a sum where a mean was asked for.
+    the batch size n used to recognise a sum where a mean was asked for;
+    ``extra`` holds what the oracles need that is not an argument.
     """
 
     inputs: dict[str, Any]
@@ -48,11 +49,12 @@ class Case:
     note: str = ""
     batch: int | None = None
     small: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
         parts = [_describe(name, value) for name, value in self.inputs.items()]
         parts += [_describe(name, value) for name, value in self.kwargs.items()]
-        text = ", ".join(parts)
+        text = ", ".join(parts) or "no arguments"
         return f"{text} ({self.note})" if self.note else text
 
 
