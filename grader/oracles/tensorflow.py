@@ -7,6 +7,7 @@ notice), so that grading from the reference cache never pays for the import.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -58,3 +59,20 @@ def _numpy(tensor):
 def numpy(tensor):
     """A tensor's value as NumPy: a ``float`` for a 0-d tensor."""
     return _numpy(tensor)
+
+
+@contextlib.contextmanager
+def keras_float64():
+    """Build Keras objects in float64 inside this block, then restore floatx.
+
+    A ``dtype="float64"`` layer still makes float32 losses, and an optimizer
+    stores its learning rate as a float32 variable (0.01 becomes
+    0.009999999776...), unless Keras' default float type is float64.
+    """
+    keras = tf().keras
+    before = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        yield keras
+    finally:
+        keras.config.set_floatx(before)
