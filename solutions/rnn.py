@@ -362,7 +362,7 @@ def lstm_regression_loss_and_gradients(x, y, params):
     grads = {"dense_W": h_last.T @ dy_hat, "dense_b": dy_hat.sum(axis=0), "lstm": []}
     dseq = np.zeros_like(seq)
     dseq[:, -1] = dy_hat @ params["dense_W"].T
-    for layer, seq_in in reversed(list(zip(params["lstm"], inputs))):
+    for layer, seq_in in reversed(list(zip(params["lstm"], inputs, strict=True))):
         zeros = np.zeros((x.shape[0], layer["Wh"].shape[0]))
         dseq, _, _, dWx, dWh, db = lstm_backward(dseq, seq_in, zeros, zeros, **layer)
         grads["lstm"].insert(0, {"Wx": dWx, "Wh": dWh, "b": db})
