@@ -8,7 +8,7 @@ BASE = solution_source("logistic_regression")
 WRONG = [
     ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n", "not-finite"),
     ("sigmoid", "def sigmoid(z):\n    return np.exp(z) / (1 + np.exp(z))\n", "not-finite"),
-    ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.clip(z, -30, 30)))\n",
+    ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.clip(z, -10, 10)))\n",
      None),
     ("sigmoid", "def sigmoid(z):\n    return [1 / (1 + np.exp(-v)) for v in z]\n", None),
     ("bce_loss", """
