@@ -32,6 +32,8 @@ def _parser():
                             "('cnn.conv2d_*')")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument("--seed", type=int, default=0, help="case seed (default 0)")
+    check.add_argument("--gradescope", type=Path, metavar="FILE",
+                       help="also write Gradescope's results.json to FILE")
     check.set_defaults(run=_check)
 
     listing = commands.add_parser("list", help="list exercises, points, theory")
@@ -43,6 +45,10 @@ def _parser():
     stubs.add_argument("--check", action="store_true",
                        help="change nothing; exit 1 if a stub is out of date")
     stubs.set_defaults(run=_stubs)
+
+    from grader.nbgrader_course import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -56,6 +62,8 @@ def _check(args, parser):
                      "(see: python -m grader list)")
     with Grader(folder, seed=args.seed) as grader:
         results = grader.grade_all(spec.select(args.only))
+    if args.gradescope:
+        args.gradescope.write_text(report.as_gradescope(results))
     if args.json:
         print(report.as_json(results))
     else:

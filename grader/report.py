@@ -18,21 +18,32 @@ def as_json(results) -> str:
                        "exercises": [r.as_dict() for r in results]}, indent=2)
 
 
+def as_gradescope(results) -> str:
+    """Gradescope's ``results.json``: the total and one test per exercise."""
+    score, max_score = total(results)
+    tests = [
+        {"name": r.name, "score": r.score, "max_score": r.points,
+         "status": "passed" if r.status == "pass" else "failed", "output": r.message}
+        for r in results
+    ]
+    return json.dumps({"score": score, "max_score": max_score, "tests": tests},
+                      indent=2)
+
+
 def table(results) -> str:
     """A fixed-width table of exercise, points and status, then the total."""
     width = max([len(r.name) for r in results] + [8])
     lines = [f"{'exercise':<{width}}  {'score':>9}  status", "-" * (width + 27)]
     for r in results:
-        lines.append(f"{r.name:<{width}}  {_points(r.score)}/{_points(r.points):<4}"
-                     f"  {SYMBOLS[r.status]}")
+        lines.append(f"{r.name:<{width}}  {_fraction(r.score, r.points)}  "
+                     f"{SYMBOLS[r.status]}")
     score, max_score = total(results)
-    lines += ["-" * (width + 27), f"{'total':<{width}}  {_points(score)}/"
-                                  f"{_points(max_score):<4}"]
+    lines += ["-" * (width + 27), f"{'total':<{width}}  {_fraction(score, max_score)}"]
     return "\n".join(lines)
 
 
-def _points(value):
-    return f"{value:>4g}"
+def _fraction(score, points):
+    return f"{f'{score:g}/{points:g}':>9}"
 
 
 def details(results) -> str:
