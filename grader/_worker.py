@@ -17,7 +17,7 @@ import sys
 import traceback
 import warnings
 
-from grader import codec
+from grader import _sandbox, codec
 
 FILE_SIZE_LIMIT = 32 * 2**20
 
@@ -62,9 +62,12 @@ def _read_exact(stream, size):
 
 
 def _load(path):
+    folder = os.path.dirname(path)
+    _sandbox.confine(read=_sandbox.python_paths() + list(_sandbox.SYSTEM_READ) + [folder],
+                     write=[os.getcwd()])
     spec = importlib.util.spec_from_file_location("student_module", path)
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, os.path.dirname(path))
+    sys.path.insert(0, folder)
     try:
         spec.loader.exec_module(module)
     except BaseException as exc:  # any failure at import is the student's to see

@@ -142,7 +142,7 @@ def _dtype_problem(got, expected):
     if expected.kind == "f" and got.kind in "iub":
         return None  # integers hold exact values; the comparison decides
     if expected.kind == "f" and got != expected:
-        return f"expected dtype {expected}, got {got}: keep the computation in float64"
+        return f"expected dtype {expected}, got {got}: keep the computation in {expected}"
     if expected.kind in "iu" and got.kind not in "iu":
         return f"expected an integer array ({expected}), got dtype {got}; " \
                "convert with .astype(np.int64)"
