@@ -32,6 +32,8 @@ def _parser():
                             "('cnn.conv2d_*')")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument("--seed", type=int, default=0, help="case seed (default 0)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="compute every reference anew; read and write no cache")
     check.add_argument("--gradescope", type=Path, metavar="FILE",
                        help="also write Gradescope's results.json to FILE")
     check.set_defaults(run=_check)
@@ -60,7 +62,7 @@ def _check(args, parser):
     if unknown:
         parser.error(f"no exercise matches {', '.join(unknown)} "
                      "(see: python -m grader list)")
-    with Grader(folder, seed=args.seed) as grader:
+    with Grader(folder, seed=args.seed, cache=not args.no_cache) as grader:
         results = grader.grade_all(spec.select(args.only))
     if args.gradescope:
         args.gradescope.write_text(report.as_gradescope(results))

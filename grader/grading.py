@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import spec as specs
+from grader.cache import DiskCache
 from grader.compare import Mismatch, compare
 from grader.diagnoses import MISTAKES, Evidence, diagnose
 from grader.runner import CallResult, StudentModule
@@ -46,10 +47,10 @@ class Result:
 class Grader:
     """Grades the modules of one folder; use as a context manager."""
 
-    def __init__(self, folder, seed: int = 0, references=None):
+    def __init__(self, folder, seed: int = 0, references=None, cache: bool = True):
         self.folder = Path(folder)
         self.seed = seed
-        self.references = references or References()
+        self.references = references or References(DiskCache() if cache else None)
         self._modules: dict[str, StudentModule] = {}
 
     def __enter__(self):
@@ -155,17 +156,34 @@ class Grader:
 
 
 class References:
-    """Expected values per (exercise, seed, case), computed once per process."""
+    """Expected values per (exercise, seed): every case, from every oracle.
 
-    def __init__(self):
-        self._memory: dict[tuple, dict] = {}
+    Computed once per process and, with a ``DiskCache``, once per machine.
+    """
 
-    def get(self, exercise, seed, index, case) -> dict:
-        key = (exercise.full_name, seed, index)
+    def __init__(self, cache=None):
+        self.cache = cache
+        self._memory: dict[tuple, list[dict]] = {}
+
+    def get(self, exercise, seed, index, case=None) -> dict:
+        return self.for_exercise(exercise, seed)[index]
+
+    def for_exercise(self, exercise, seed) -> list[dict]:
+        key = (exercise.full_name, seed)
         if key not in self._memory:
-            computed = {name: oracle(case) for name, oracle in exercise.oracles.items()}
-            self._memory[key] = {k: v for k, v in computed.items() if v is not None}
+            name = f"{exercise.full_name}-seed{seed}"
+            stored = self.cache.load(name) if self.cache else None
+            if stored is None:
+                stored = [_compute(exercise, case) for case in make_cases(exercise, seed)]
+                if self.cache:
+                    self.cache.store(name, stored)
+            self._memory[key] = stored
         return self._memory[key]
+
+
+def _compute(exercise, case):
+    computed = {name: oracle(case) for name, oracle in exercise.oracles.items()}
+    return {name: value for name, value in computed.items() if value is not None}
 
 
 def make_cases(exercise, seed) -> list[specs.Case]:

@@ -118,7 +118,7 @@ def _evaluate(expression, point):
 def _sympy_oracle(derivative):
     def oracle(case):
         values = [_evaluate(derivative, p) for p in case.extra["points"]]
-        return {"expression": derivative, "values": values}
+        return {"expression": sympy.srepr(derivative), "values": values}
     return oracle
 
 
@@ -150,8 +150,8 @@ def _compare(allowed):
         if extra:
             return Mismatch((), f"expected an expression in {_names(allowed)} only, "
                                 f"got one that also uses {', '.join(extra)}")
-        if wanted["expression"] is not None and _provably_equal(answer,
-                                                                wanted["expression"]):
+        expected = wanted["expression"]
+        if expected is not None and _provably_equal(answer, parse_srepr(expected)):
             return None
         return _compare_points(answer, wanted, case, rtol, atol, reference)
     return compare
