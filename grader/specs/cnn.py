@@ -193,8 +193,9 @@ def distinct(rng, shape):
 def _relu_cases(rng, backward):
     cases = []
     for shape, zeros, small in [
-        ((2, 3), 2, True),
+        ((2, 3), 0, True),
         ((2, 5, 4, 3), 0, False),
+        ((2, 3), 2, True),
         ((3, 6), 4, False),
     ]:
         x = away_from_zero(rng, shape)
@@ -408,6 +409,8 @@ def _relu_backward_sympy(case):
 
 def _relu_backward_fd(case):
     dout, x = case.inputs["dout"], case.inputs["x"]
+    if (x == 0).any():
+        return None  # a central difference at a kink gives dout / 2: no reference
     return fd.gradient(lambda x_: np.maximum(x_, 0), [x], (0,), dout)[0]
 
 
