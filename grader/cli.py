@@ -38,6 +38,19 @@ def _parser():
                        help="also write Gradescope's results.json to FILE")
     check.set_defaults(run=_check)
 
+    batch = commands.add_parser("grade", help="grade a class: one folder per student")
+    batch.add_argument("submissions", type=Path,
+                       help="folder with one subfolder per student, each laid out "
+                            "like exercises/")
+    batch.add_argument("--out", type=Path, required=True, metavar="FILE",
+                       help="CSV of scores; each student's JSON goes to FILE-json/")
+    batch.add_argument("--only", nargs="+", metavar="NAME", help="as for check")
+    batch.add_argument("--seed", type=int, default=0, help="case seed (default 0)")
+    batch.add_argument("--jobs", type=int, default=None,
+                       help="students graded at once (default: one per core)")
+    batch.add_argument("--no-cache", action="store_true", help="as for check")
+    batch.set_defaults(run=_grade)
+
     listing = commands.add_parser("list", help="list exercises, points, theory")
     listing.set_defaults(run=_list)
 
@@ -73,6 +86,26 @@ def _check(args, parser):
         if report.details(results):
             print("\n" + report.details(results))
     return 0 if all(r.status == "pass" for r in results) else 1
+
+
+def _grade(args, parser):
+    from grader import batch
+
+    if not args.submissions.is_dir():
+        parser.error(f"{args.submissions} is not a folder")
+    unknown = spec.unmatched(args.only or [])
+    if unknown:
+        parser.error(f"no exercise matches {', '.join(unknown)}")
+    try:
+        reports = batch.grade_class(args.submissions, args.out, args.only, args.seed,
+                                    args.jobs, not args.no_cache, batch.progress_bar())
+    except KeyboardInterrupt:
+        print("\ninterrupted: run the same command again to grade the rest",
+              file=sys.stderr)
+        return 130
+    print(f"graded {len(reports)} students: {args.out} and "
+          f"{batch.json_folder(args.out)}/")
+    return 0
 
 
 def _list(args, parser):

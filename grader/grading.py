@@ -245,8 +245,9 @@ def _failure(exercise, case, headline, details, mistake):
 
 
 def _result(exercise, status, message, diagnosis=None):
-    score = exercise.points if status == "pass" else 0.0
-    return Result(exercise.full_name, exercise.points, score, status, message, diagnosis)
+    points = float(exercise.points)
+    score = points if status == "pass" else 0.0
+    return Result(exercise.full_name, points, score, status, message, diagnosis)
 
 
 def _indent(text):
