@@ -120,6 +120,9 @@ def _compare_scalar(got, expected, path, rtol, atol, reference):
                               f"{shape}{advice}")
     if isinstance(got, complex) or np.iscomplexobj(got):
         return Mismatch(path, f"expected a real number, got the complex {got!r}")
+    if isinstance(got, np.floating) and got.dtype != np.float64:
+        return Mismatch(path, f"expected a float64 scalar, got {got.dtype}: keep the "
+                              "computation in float64")
     return _compare_values(np.asarray(float(got)), np.asarray(expected), path, rtol,
                            atol, reference)
 
@@ -172,7 +175,7 @@ def value_details(got, expected, close):
     with np.errstate(all="ignore"):
         error = np.abs(got - expected)
         relative = error / np.abs(expected)
-    error = np.where(wrong, error, 0.0)
+    error = np.where(wrong, np.where(np.isnan(error), np.inf, error), 0.0)
     relative = np.where(wrong & np.isfinite(relative), relative, 0.0)
     lines = [
         f"{count} of {total} elements differ ({100 * count / total:.0f}%); "

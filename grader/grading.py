@@ -17,7 +17,7 @@ from grader import spec as specs
 from grader.cache import DiskCache
 from grader.compare import Mismatch, compare
 from grader.diagnoses import MISTAKES, Evidence, diagnose
-from grader.runner import CallResult, StudentModule
+from grader.runner import LOAD_SECONDS, CallResult, StudentModule
 
 STATUSES = ("pass", "fail", "error", "timeout", "not_implemented", "missing")
 
@@ -47,9 +47,12 @@ class Result:
 class Grader:
     """Grades the modules of one folder; use as a context manager."""
 
-    def __init__(self, folder, seed: int = 0, references=None, cache: bool = True):
+    def __init__(self, folder, seed: int = 0, references=None, cache: bool = True,
+                 time_limit: float | None = None):
         self.folder = Path(folder)
         self.seed = seed
+        # Overrides every exercise's per-call limit (and scales the import limit).
+        self.time_limit = time_limit
         self.references = references or References(DiskCache() if cache else None)
         self._modules: dict[str, StudentModule] = {}
 
@@ -76,8 +79,8 @@ class Grader:
         used: list[str] = []
         for index, case in enumerate(cases):
             call = self._modules[exercise.module].call(
-                exercise.name, list(case.inputs.values()), case.kwargs, exercise.seconds
-            )
+                exercise.name, list(case.inputs.values()), case.kwargs,
+                self._seconds(exercise))
             verdict = self._check_call(exercise, case, call)
             if verdict is None:
                 verdict = self._check_value(exercise, case, index, call.value, used)
@@ -91,7 +94,8 @@ class Grader:
         if not path.is_file():
             return _result(exercise, "missing", f"{path} not found")
         if exercise.module not in self._modules:
-            self._modules[exercise.module] = StudentModule(path).__enter__()
+            load_seconds = 3 * self.time_limit if self.time_limit else LOAD_SECONDS
+            self._modules[exercise.module] = StudentModule(path, load_seconds).__enter__()
         module = self._modules[exercise.module]
         if module.load_error is not None:
             status = "timeout" if module.load_error.status == "timeout" else "error"
@@ -102,13 +106,16 @@ class Grader:
                            f"{path.name} has no function {exercise.name}")
         return None
 
+    def _seconds(self, exercise):
+        return self.time_limit or exercise.seconds
+
     def _check_call(self, exercise, case, call: CallResult):
         name, where = exercise.name, f"  case: {case.describe()}"
         if call.status == "not_implemented":
             return _result(exercise, "not_implemented", f"{name}: not implemented yet")
         if call.status == "timeout":
             return _result(exercise, "timeout",
-                           f"{name}: did not return within {exercise.seconds:g} s "
+                           f"{name}: did not return within {self._seconds(exercise):g} s "
                            f"(an infinite loop, or far too slow?)\n{where}")
         if call.status in ("exception", "crashed"):
             return _result(exercise, "error", f"{name}: raised an error\n{where}\n"

@@ -56,8 +56,10 @@ class CallResult:
 class StudentModule:
     """A student's module, loaded in its own process; use as a context manager."""
 
-    def __init__(self, path: Path, memory_limit: int = MEMORY_LIMIT):
+    def __init__(self, path: Path, load_seconds: float = LOAD_SECONDS,
+                 memory_limit: int = MEMORY_LIMIT):
         self.path = Path(path).resolve()
+        self.load_seconds = load_seconds
         self.memory_limit = memory_limit
         self._process = None
         self._scratch = None
@@ -108,7 +110,7 @@ class StudentModule:
             )
         os.close(request_read)
         os.close(answer_write)
-        answer = self._ask({"op": "load", "path": str(self.path)}, LOAD_SECONDS)
+        answer = self._ask({"op": "load", "path": str(self.path)}, self.load_seconds)
         if answer.status == "ok":
             self.load_error = None
             self.names = list(answer.value or [])

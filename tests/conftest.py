@@ -37,11 +37,12 @@ def grade(tmp_path, references):
     solution plus a redefinition: ``solution_source(m) + "def f(...): ..."``.
     """
 
-    def _grade(module, source, names=None, seed=0):
+    def _grade(module, source, names=None, seed=0, time_limit=None):
         folder = tmp_path / f"submission{len(list(tmp_path.iterdir()))}"
         folder.mkdir()
         (folder / f"{module}.py").write_text(textwrap.dedent(source))
-        with Grader(folder, seed=seed, references=references) as grader:
+        with Grader(folder, seed=seed, references=references,
+                    time_limit=time_limit) as grader:
             results = grader.grade_all(spec.select(names or [module]))
         return {r.name.split(".", 1)[1]: r for r in results}
 
