@@ -125,7 +125,11 @@ def adam_step(param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7):
 ]
 
 
-@pytest.mark.parametrize("name, code, mistake", WRONG)
+@pytest.mark.parametrize(
+    "name, code, mistake",
+    WRONG,
+    ids=[f"{n}-{m or 'unnamed'}-{k}" for k, (n, _, m) in enumerate(WRONG)],
+)
 def test_wrong_variant_is_rejected(grade, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
     result = grade("optimizers", BASE + "\n" + code, [f"optimizers.{name}"])[name]
@@ -187,7 +191,9 @@ def adam_step(param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7):
 ]
 
 
-@pytest.mark.parametrize("name, code", DIFFERENT)
+@pytest.mark.parametrize(
+    "name, code", DIFFERENT, ids=[f"{n}-{k}" for k, (n, _) in enumerate(DIFFERENT)]
+)
 def test_differently_written_variant_passes(grade, name, code):
     """Does a correct variant written another way pass?"""
     result = grade("optimizers", BASE + "\n" + code, [f"optimizers.{name}"])[name]

@@ -374,7 +374,11 @@ def lstm_regression_loss_and_gradients(x, y, params):
 ]
 
 
-@pytest.mark.parametrize("name, code, mistake", WRONG)
+@pytest.mark.parametrize(
+    "name, code, mistake",
+    WRONG,
+    ids=[f"{n}-{m or 'unnamed'}-{k}" for k, (n, _, m) in enumerate(WRONG)],
+)
 def test_wrong_variant_is_rejected(grade, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
     result = grade("rnn", BASE + "\n" + code, [f"rnn.{name}"])[name]
@@ -630,7 +634,9 @@ def lstm_regression_loss_and_gradients(x, y, params):
 ]
 
 
-@pytest.mark.parametrize("name, code", DIFFERENT)
+@pytest.mark.parametrize(
+    "name, code", DIFFERENT, ids=[f"{n}-{k}" for k, (n, _) in enumerate(DIFFERENT)]
+)
 def test_differently_written_variant_passes(grade, name, code):
     """Does a correct variant written another way (einsum, loops, stacks) pass?"""
     result = grade("rnn", BASE + "\n" + code, [f"rnn.{name}"])[name]
