@@ -55,8 +55,9 @@ diagnoses.register(
     Mistake(
         "paper-epsilon",
         "your Adam is the original paper's form, with eps added "
-        "to sqrt(v_hat) after the bias correction - a fine Adam, and the two "
-        "agree except for tiny gradients. This exercise asks for Keras' form: "
+        "to sqrt(v_hat) after the bias correction - a fine Adam, differing from "
+        "Keras' by a little (most for tiny gradients and early steps). This "
+        "exercise asks for Keras' form: "
         "fold both corrections into the step size and add eps to sqrt(v)",
     ),
 )
