@@ -13,6 +13,7 @@ import time
 import pytest
 from conftest import ROOT, solution_source
 
+from grader import spec
 from grader.cache import default_folder
 
 BASE = solution_source("softmax_regression")
@@ -72,6 +73,13 @@ ATTACKS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _warm_references(references):
+    """Compute the references first, so that timings measure the limits only."""
+    for exercise in spec.select(["softmax_regression"]):
+        references.for_exercise(exercise, 0)
+
+
 def _submission(body):
     return (BASE + "\nimport os, sys, time\n\n\ndef cross_entropy(logits, labels):\n    "
             + body + "\n")
@@ -92,7 +100,8 @@ def test_attack_gets_its_true_score(grade, attack):
     assert all(r.status == "pass" for r in results.values()), results
     if status == "timeout":
         assert f"within {LIMIT:g} s" in attacked.message
-        assert elapsed < 2 * LIMIT + 15, f"the limit took {elapsed:.1f} s to act"
+        # The attacked call's limit plus three quick calls and process starts.
+        assert elapsed < 2 * LIMIT + 3, f"the limit took {elapsed:.1f} s to act"
     assert not (ROOT / "grader" / "pwned.py").exists()
     assert not (ROOT.parent / "dlmk-pwned").exists()
 
@@ -130,7 +139,7 @@ def test_module_that_loops_at_import(grade):
     results = grade("softmax_regression", BASE + "\nwhile True:\n    pass\n",
                     time_limit=LIMIT)
     assert {r.status for r in results.values()} == {"timeout"}
-    assert time.monotonic() - started < 2 * 3 * LIMIT + 15
+    assert time.monotonic() - started < 2 * 3 * LIMIT + 3
 
 
 def test_the_student_never_sees_the_graders_output(grade):
