@@ -41,16 +41,37 @@ import pytest
 import sympy
 
 THEORY = Path(__file__).resolve().parent.parent / "theory"
-MARKER = re.compile(r"<!--\s*formula:\s*([\w.]+)\s*-->[ \t]*\n\s*\$\$(.*?)\$\$", re.DOTALL)
+MARKER = re.compile(
+    r"<!--\s*formula:\s*([\w.]+)\s*-->[ \t]*\n\s*\$\$(.*?)\$\$", re.DOTALL
+)
 ANY_MARKER = re.compile(r"<!--\s*formula:\s*([\w.]+)\s*-->")
 
 GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "eta", "theta",
-    "lambda", "mu", "sigma", "tau", "phi", "psi", "omega", "rho", "Delta",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "eta",
+    "theta",
+    "lambda",
+    "mu",
+    "sigma",
+    "tau",
+    "phi",
+    "psi",
+    "omega",
+    "rho",
+    "Delta",
 }
 FUNCTIONS = {
-    "tanh": sympy.tanh, "exp": sympy.exp, "log": sympy.log, "ln": sympy.log,
-    "max": sympy.Max, "min": sympy.Min,
+    "tanh": sympy.tanh,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "ln": sympy.log,
+    "max": sympy.Max,
+    "min": sympy.Min,
 }
 IGNORED = {"left", "right", ",", ";", "!", "quad", "qquad", " ", "displaystyle"}
 
@@ -96,7 +117,9 @@ class Parser:
     def take(self, expected=None):
         token = self.peek()
         if token is None or (expected is not None and token != expected):
-            raise ValueError(f"expected {expected or 'more'} at token {self.pos}, got {token!r}")
+            raise ValueError(
+                f"expected {expected or 'more'} at token {self.pos}, got {token!r}"
+            )
         self.pos += 1
         return token
 
@@ -240,17 +263,22 @@ def _local_definitions():
     """Scalar stand-ins with the signatures of grader.formulas."""
 
     def linear(X, w, b):
-        return [sum(xi * wi for xi, wi in zip(row, w)) + b for row in X]
+        return [sum(xi * wi for xi, wi in zip(row, w, strict=True)) + b for row in X]
 
     def mse(y_hat, y):
-        return sum((yi - pi) ** 2 for yi, pi in zip(y, y_hat)) / (2 * len(y))
+        return sum((yi - pi) ** 2 for yi, pi in zip(y, y_hat, strict=True)) / (
+            2 * len(y)
+        )
 
     def sigmoid(z):
         return [1 / (1 + sympy.exp(-v)) for v in z]
 
     def bce(z, y):
         s = sigmoid(z)
-        terms = [-(yi * sympy.log(si) + (1 - yi) * sympy.log(1 - si)) for yi, si in zip(y, s)]
+        terms = [
+            -(yi * sympy.log(si) + (1 - yi) * sympy.log(1 - si))
+            for yi, si in zip(y, s, strict=True)
+        ]
         return sum(terms) / len(terms)
 
     def softmax(z):
@@ -258,7 +286,9 @@ def _local_definitions():
         return [value / sum(exps) for value in exps]
 
     def cross_entropy(Z, labels):
-        return sum(-sympy.log(softmax(row)[k]) for row, k in zip(Z, labels)) / len(labels)
+        return sum(
+            -sympy.log(softmax(row)[k]) for row, k in zip(Z, labels, strict=True)
+        ) / len(labels)
 
     return {name: value for name, value in locals().items() if callable(value)}
 
@@ -308,7 +338,9 @@ def reference_formulas():
     ce = d["cross_entropy"]([[z1, z2, z3]], [0])
     p_defs = {"p_1": probs[0], "p_2": probs[1], "p_3": probs[2]}
 
-    d1, d2, x1, x2, x3, w1, w2 = (S(n) for n in "delta_1 delta_2 x_1 x_2 x_3 w_1 w_2".split())
+    d1, d2, x1, x2, x3, w1, w2 = (
+        S(n) for n in "delta_1 delta_2 x_1 x_2 x_3 w_1 w_2".split()
+    )
     conv_loss = d1 * (x1 * w1 + x2 * w2 + b) + d2 * (x2 * w1 + x3 * w2 + b)
     delta, W = S("delta"), S("W")
     x_t, h_prev, w_x, w_h = S("x_t"), S("h_t-1"), S("w_x"), S("w_h")
@@ -359,7 +391,12 @@ def reference_formulas():
         "optimizers.adam_m": (beta1 * m + (1 - beta1) * g, {}),
         "optimizers.adam_v": (beta2 * v + (1 - beta2) * g**2, {}),
         "optimizers.adam_step": (
-            theta - eta * sympy.sqrt(1 - beta2**t) / (1 - beta1**t) * m / (sympy.sqrt(v) + eps),
+            theta
+            - eta
+            * sympy.sqrt(1 - beta2**t)
+            / (1 - beta1**t)
+            * m
+            / (sympy.sqrt(v) + eps),
             {},
         ),
         "derivations.squared_error_dw": (sympy.diff(sq_loss, w), {}),
@@ -367,7 +404,9 @@ def reference_formulas():
         "derivations.sigmoid_dz": (sympy.diff(sig, z), {}),
         "derivations.bce_dz": (sympy.diff(bce_z, z), {}),
         "derivations.tanh_da_from_output": (
-            sympy.diff(sympy.tanh(a), a).subs(sympy.tanh(a), h), {}),
+            sympy.diff(sympy.tanh(a), a).subs(sympy.tanh(a), h),
+            {},
+        ),
         "derivations.softmax_ce_dz1": (sympy.diff(ce, z1), {}),
         "derivations.conv_output_size": (out_size, {}),
     }
@@ -398,9 +437,15 @@ def agree_at_random_points(got, expected, points=25, seed=0):
         got_value = complex(got.subs(values).evalf(30))
         expected_value = complex(expected.subs(values).evalf(30))
         difference = abs(got_value - expected_value)
-        if difference > 1e-12 and difference > 1e-10 * max(abs(got_value), abs(expected_value)):
+        if difference > 1e-12 and difference > 1e-10 * max(
+            abs(got_value), abs(expected_value)
+        ):
             shown = {str(k): float(v) for k, v in values.items()}
-            return False, f"at {shown}: sheet gives {got_value.real:.12g}, expected {expected_value.real:.12g}"
+            return (
+                False,
+                f"at {shown}: sheet gives {got_value.real:.12g}, "
+                f"expected {expected_value.real:.12g}",
+            )
     return True, ""
 
 
@@ -424,7 +469,8 @@ def test_every_marker_is_followed_by_a_display_block():
         with_block = [name for name, _ in MARKER.findall(text)]
         assert markers == with_block, (
             f"{sheet.name}: marker(s) {sorted(set(markers) - set(with_block))} are not "
-            "directly followed by a $$ block")
+            "directly followed by a $$ block"
+        )
 
 
 def test_every_formula_has_a_reference_and_every_reference_is_used():
@@ -448,7 +494,9 @@ def test_each_chapter_sheet_has_checked_formulas():
 
 
 @pytest.mark.parametrize(
-    "sheet, name, latex", FORMULAS, ids=[f"{sheet}:{name}" for sheet, name, _ in FORMULAS]
+    "sheet, name, latex",
+    FORMULAS,
+    ids=[f"{sheet}:{name}" for sheet, name, _ in FORMULAS],
 )
 def test_sheet_formula_matches_reference(sheet, name, latex):
     """Does the sheet's formula equal the grader's definition?"""
@@ -458,10 +506,14 @@ def test_sheet_formula_matches_reference(sheet, name, latex):
     got = got.subs(substitutions)
     stray = {str(s) for s in got.free_symbols} - {str(s) for s in expected.free_symbols}
     assert not stray, (
-        f"{sheet} formula {name}: symbols {sorted(stray)} do not occur in the reference "
-        f"{expected}; parsed {got}")
+        f"{sheet} formula {name}: symbols {sorted(stray)} are not in the reference "
+        f"{expected}; parsed {got}"
+    )
     ok, why = agree_at_random_points(got, expected)
-    assert ok, f"{sheet} formula {name} is wrong: {why}\n  parsed: {got}\n  expected: {expected}"
+    assert ok, (
+        f"{sheet} formula {name} is wrong: {why}\n"
+        f"  parsed: {got}\n  expected: {expected}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -473,18 +525,35 @@ def test_sheet_formula_matches_reference(sheet, name, latex):
         (r"\left(1 - \tanh^2(c)\right) o", "(1 - tanh(c)**2)*o"),
         (r"-(y \log s + (1 - y) \log(1 - s))", "-(y*log(s) + (1 - y)*log(1 - s))"),
         (r"\frac{e^{z_1}}{e^{z_1} + e^{z_2}}", "exp(z_1)/(exp(z_1) + exp(z_2))"),
-        (r"\left\lfloor \frac{H + 2P - K}{S} \right\rfloor + 1", "floor((H + 2*P - K)/S) + 1"),
-        (r"\frac{\partial L}{\partial h_{t-1}} = \delta (1 - h_t^2) w_h", "delta*(1 - h_t**2)*w_h"),
-        (r"\theta - \eta \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \frac{m}{\sqrt{v} + \epsilon}",
-         "theta - eta*sqrt(1 - beta_2**t)/(1 - beta_1**t)*m/(sqrt(v) + epsilon)"),
+        (
+            r"\left\lfloor \frac{H + 2P - K}{S} \right\rfloor + 1",
+            "floor((H + 2*P - K)/S) + 1",
+        ),
+        (
+            r"\frac{\partial L}{\partial h_{t-1}} = \delta (1 - h_t^2) w_h",
+            "delta*(1 - h_t**2)*w_h",
+        ),
+        (
+            r"\theta - \eta \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}"
+            r" \frac{m}{\sqrt{v} + \epsilon}",
+            "theta - eta*sqrt(1 - beta_2**t)/(1 - beta_1**t)*m/(sqrt(v) + epsilon)",
+        ),
         (r"\max(x, 0)", "Max(x, 0)"),
     ],
 )
 def test_parser_reads_the_sheets_latex(latex, expected):
     """Does the parser read each construct the sheets use as intended?"""
-    names = {n: sympy.Symbol(n) for n in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", expected)}
-    names.update(floor=sympy.floor, tanh=sympy.tanh, log=sympy.log, exp=sympy.exp,
-                 sqrt=sympy.sqrt, Max=sympy.Max)
+    names = {
+        n: sympy.Symbol(n) for n in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", expected)
+    }
+    names.update(
+        floor=sympy.floor,
+        tanh=sympy.tanh,
+        log=sympy.log,
+        exp=sympy.exp,
+        sqrt=sympy.sqrt,
+        Max=sympy.Max,
+    )
     want = eval(expected, {"__builtins__": {}}, names)  # noqa: S307 - literals above
     assert sympy.simplify(parse_formula(latex) - want) == 0
 
@@ -513,5 +582,24 @@ def test_local_definitions_match_the_grader():
     for name, build in checks.items():
         if hasattr(formulas, name):
             ok, why = agree_at_random_points(
-                sympy.sympify(build(getattr(formulas, name))), sympy.sympify(build(local[name])))
+                sympy.sympify(build(getattr(formulas, name))),
+                sympy.sympify(build(local[name])),
+            )
             assert ok, f"{name}: the grader's definition and this module's differ {why}"
+
+
+def test_display_blocks_are_separated_by_a_blank_line():
+    """Is every $$ block separated from the next one by a blank line?
+
+    Two blocks written back to back (a closing $$ on one line, an opening $$ on
+    the next) are read by arithmatex as one block containing "$$$$".
+    """
+    touching = []
+    for sheet in sorted(THEORY.glob("*.md")):
+        lines = sheet.read_text(encoding="utf-8").splitlines()
+        touching += [
+            f"{sheet.name}:{n + 1}"
+            for n in range(len(lines) - 1)
+            if lines[n].strip() == "$$" and lines[n + 1].strip() == "$$"
+        ]
+    assert not touching, f"display blocks without a blank line between them: {touching}"

@@ -25,8 +25,13 @@ HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 
 GENERIC_MISTAKES = [
-    "missing-half", "sum-not-mean", "sign-flipped", "transposed",
-    "input-mutated", "not-finite", "wrong-axis",
+    "missing-half",
+    "sum-not-mean",
+    "sign-flipped",
+    "transposed",
+    "input-mutated",
+    "not-finite",
+    "wrong-axis",
 ]
 REQUIRED = {
     "01-linear-regression.md": (
@@ -42,15 +47,31 @@ REQUIRED = {
         ["naive-softmax"],
     ),
     "04-cnn.md": (
-        ["relu_forward", "relu_backward", "dense_forward", "dense_backward",
-         "conv2d_forward", "conv2d_backward", "maxpool2d_forward",
-         "maxpool2d_backward", "cnn_loss_and_gradients"],
+        [
+            "relu_forward",
+            "relu_backward",
+            "dense_forward",
+            "dense_backward",
+            "conv2d_forward",
+            "conv2d_backward",
+            "maxpool2d_forward",
+            "maxpool2d_backward",
+            "cnn_loss_and_gradients",
+        ],
         ["flipped-kernel", "pool-overwrite", "tie-duplicated", "flatten-order"],
     ),
     "05-rnn.md": (
-        ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
-         "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
-         "lstm_regression_loss_and_gradients"],
+        [
+            "rnn_step_forward",
+            "rnn_step_backward",
+            "rnn_forward",
+            "rnn_backward",
+            "lstm_step_forward",
+            "lstm_step_backward",
+            "lstm_forward",
+            "lstm_backward",
+            "lstm_regression_loss_and_gradients",
+        ],
         ["tanh-twice", "sigmoid-vs-tanh", "bptt-no-carry", "gate-order", "cell-path"],
     ),
     "06-optimizers.md": (
@@ -58,8 +79,15 @@ REQUIRED = {
         ["no-bias-correction", "eps-inside-sqrt", "paper-epsilon"],
     ),
     "07-derivations.md": (
-        ["squared_error_dw", "squared_error_db", "sigmoid_dz", "bce_dz",
-         "tanh_da_from_output", "softmax_ce_dz1", "conv_output_size"],
+        [
+            "squared_error_dw",
+            "squared_error_db",
+            "sigmoid_dz",
+            "bce_dz",
+            "tanh_da_from_output",
+            "softmax_ce_dz1",
+            "conv_output_size",
+        ],
         [],
     ),
 }
@@ -100,21 +128,25 @@ def grader_links():
     """(file, line, sheet, anchor) for each theory link in the grader's source."""
     found = []
     for source in sorted((ROOT / "grader").rglob("*.py")):
-        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(
+            source.read_text(encoding="utf-8").splitlines(), 1
+        ):
             for match in GRADER_LINK.finditer(line):
                 found.append((f"{source.relative_to(ROOT)}:{number}", *match.groups()))
     return found
 
 
 def test_grader_links_resolve():
-    """Does every theory/<sheet>#<anchor> in the grader's source name an existing heading?"""
+    """Does every theory/<sheet>#<anchor> in the grader name an existing heading?"""
     broken = []
     for where, sheet, anchor in grader_links():
         known = anchors(sheet)
         if known is None:
             broken.append(f"{where}: theory/{sheet} does not exist")
         elif anchor not in known:
-            broken.append(f"{where}: theory/{sheet} has no heading with anchor #{anchor}")
+            broken.append(
+                f"{where}: theory/{sheet} has no heading with anchor #{anchor}"
+            )
     assert not broken, "\n".join(broken)
 
 
@@ -124,7 +156,8 @@ def test_required_anchors_exist(sheet):
     functions, specific = REQUIRED[sheet]
     found = {(text, slug) for _, text, slug in headings(THEORY / sheet)}
     missing = [
-        f"### `{name}`" for name in functions + GENERIC_MISTAKES + specific
+        f"### `{name}`"
+        for name in functions + GENERIC_MISTAKES + specific
         if (f"`{name}`", name) not in found
     ]
     assert not missing, f"{sheet} lacks the heading(s): {missing}"
@@ -140,7 +173,9 @@ def test_mistakes_are_under_common_mistakes(sheet):
         elif section == "Common mistakes":
             inside.add(slug)
     wanted = set(GENERIC_MISTAKES) | set(REQUIRED[sheet][1])
-    assert wanted <= inside, f"{sheet}: not under 'Common mistakes': {sorted(wanted - inside)}"
+    assert wanted <= inside, (
+        f"{sheet}: not under 'Common mistakes': {sorted(wanted - inside)}"
+    )
 
 
 def test_links_between_sheets_resolve():
@@ -150,14 +185,18 @@ def test_links_between_sheets_resolve():
         text = FENCE.sub("", sheet.read_text(encoding="utf-8"))
         for target in MD_LINK.findall(text):
             if re.match(r"[a-z]+:", target):
-                broken.append(f"{sheet.name}: external link {target} (sheets stay offline)")
+                broken.append(
+                    f"{sheet.name}: external link {target} (sheets stay offline)"
+                )
                 continue
             path, _, anchor = target.partition("#")
             resolved = THEORY / path if path else sheet
             if not resolved.exists():
                 broken.append(f"{sheet.name}: {target}: no file {path}")
             elif anchor and anchor not in anchors(resolved.name):
-                broken.append(f"{sheet.name}: {target}: no heading #{anchor} in {resolved.name}")
+                broken.append(
+                    f"{sheet.name}: {target}: no heading #{anchor} in {resolved.name}"
+                )
     assert not broken, "\n".join(broken)
 
 
@@ -176,5 +215,11 @@ def test_slugify_matches_the_documented_rules():
     """Does slugify turn headings into the anchors the grader prints?"""
     assert slugify("`mse_gradients`") == "mse_gradients"
     assert slugify("`missing-half`") == "missing-half"
-    assert slugify("Convolution or cross-correlation?") == "convolution-or-cross-correlation"
-    assert slugify("What tolerance does the grader use?") == "what-tolerance-does-the-grader-use"
+    assert (
+        slugify("Convolution or cross-correlation?")
+        == "convolution-or-cross-correlation"
+    )
+    assert (
+        slugify("What tolerance does the grader use?")
+        == "what-tolerance-does-the-grader-use"
+    )

@@ -14,8 +14,19 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-PARTS = ["tex-chtml.js", "input", "output/chtml", "output/chtml.js", "a11y", "sre", "ui",
-         "adaptors", "core.js", "loader.js", "startup.js"]
+PARTS = [
+    "tex-chtml.js",
+    "input",
+    "output/chtml",
+    "output/chtml.js",
+    "a11y",
+    "sre",
+    "ui",
+    "adaptors",
+    "core.js",
+    "loader.js",
+    "startup.js",
+]
 
 
 def mathjax_source():
@@ -26,7 +37,8 @@ def mathjax_source():
     if root is None or not (root / "tex-chtml.js").is_file():
         raise PluginError(
             "MathJax is not installed: run `pip install django-static-mathjax` "
-            "(it ships MathJax 3 for offline use)")
+            "(it ships MathJax 3 for offline use)"
+        )
     return Path(str(root))
 
 
