@@ -131,13 +131,15 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     with xp the padded input and s the stride. See theory/04-cnn.md#conv2d_forward.
     """
     ### BEGIN SOLUTION
-    p = padding
+    p, (kh, kw, c, f) = padding, w.shape
     xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
-    kh, kw = w.shape[:2]
 
     # (N, H2, W2, C, KH, KW): every window the filter visits, without a copy
     windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
-    return np.tensordot(windows, w, axes=([3, 4, 5], [2, 0, 1])) + b
+    # im2col: one row per output pixel, columns in the (KH, KW, C) order of w
+    cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * c)
+    out = cols @ w.reshape(-1, f) + b
+    return out.reshape(*windows.shape[:3], f)
     ### END SOLUTION
 
 
@@ -167,22 +169,23 @@ def conv2d_backward(dout, x, w, stride=1, padding=0):
     window (i, j) read. See theory/04-cnn.md#conv2d_backward.
     """
     ### BEGIN SOLUTION
-    p, (h, width), (kh, kw) = padding, x.shape[1:3], w.shape[:2]
+    p, (h, width), (kh, kw, c, f) = padding, x.shape[1:3], w.shape
     xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
     windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
-    h2, w2 = dout.shape[1:3]
+    cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * c)
+    dout2d, (h2, w2) = dout.reshape(-1, f), dout.shape[1:3]
 
-    db = dout.sum(axis=(0, 1, 2))
-    dw = np.tensordot(windows, dout, axes=([0, 1, 2], [0, 1, 2])).transpose(1, 2, 0, 3)
+    db = dout2d.sum(axis=0)
+    dw = (cols.T @ dout2d).reshape(w.shape)  # dL/dw = cols^T dout
 
-    # dL/dwindows, then each kernel offset (k, l) adds its slice back (col2im)
-    dwindows = np.tensordot(dout, w, axes=([3], [3]))  # (N, H2, W2, KH, KW, C)
+    # dL/dcols, then each kernel offset (k, m) adds its slice back (col2im)
+    dcols = (dout2d @ w.reshape(-1, f).T).reshape(*dout.shape[:3], kh, kw, c)
     dxp = np.zeros_like(xp)
     for k in range(kh):
         for m in range(kw):
             rows = slice(k, k + stride * (h2 - 1) + 1, stride)
-            cols = slice(m, m + stride * (w2 - 1) + 1, stride)
-            dxp[:, rows, cols] += dwindows[:, :, :, k, m]
+            cols_ = slice(m, m + stride * (w2 - 1) + 1, stride)
+            dxp[:, rows, cols_] += dcols[:, :, :, k, m]
     return dxp[:, p : p + h, p : p + width], dw, db
     ### END SOLUTION
 

@@ -19,7 +19,7 @@ EXERCISES = spec.select(["cnn"])
 
 def edit(old, new):
     """The solution with one line of it rewritten, as a student might."""
-    assert old in BASE, f"not in the solution: {old!r}"
+    assert BASE.count(old) == 1, f"not once in the solution: {old!r}"
     return BASE.replace(old, new)
 
 
@@ -184,19 +184,19 @@ WRONG = [  # (exercise, source, named mistake or None)
     (
         "conv2d_forward",
         edit(
-            "return np.tensordot(windows, w,",
-            "return np.tensordot(windows, w[::-1, ::-1],",
+            "out = cols @ w.reshape(-1, f) + b",
+            "out = cols @ w[::-1, ::-1].reshape(-1, f) + b",
         ),
         "flipped-kernel",
     ),
     (
         "conv2d_forward",
-        edit("[:, ::stride, ::stride]\n    return", "\n    return"),
+        edit("[:, ::stride, ::stride]\n    # im2col", "\n    # im2col"),
         None,
     ),
     (
         "conv2d_forward",
-        edit("axes=([3, 4, 5], [2, 0, 1])) + b", "axes=([3, 4, 5], [2, 0, 1]))"),
+        edit("out = cols @ w.reshape(-1, f) + b", "out = cols @ w.reshape(-1, f)"),
         None,
     ),
     ("conv2d_backward", redefine(FLIPPED_BACKWARD), "flipped-kernel"),
@@ -207,14 +207,14 @@ WRONG = [  # (exercise, source, named mistake or None)
     ),
     (
         "conv2d_backward",
-        edit("db = dout.sum(axis=(0, 1, 2))", "db = dout.sum(axis=(1, 2))"),
+        edit("db = dout2d.sum(axis=0)", "db = dout.sum(axis=(1, 2))"),
         None,
     ),
     (
         "conv2d_backward",
         edit(
-            "db = dout.sum(axis=(0, 1, 2))",
-            "db = dout.sum(axis=(0, 1, 2)) / dout.shape[0]",
+            "db = dout2d.sum(axis=0)",
+            "db = dout2d.sum(axis=0) / dout.shape[0]",
         ),
         None,
     ),
@@ -293,7 +293,7 @@ SHAPE_MESSAGES = [
     ),
     (
         "conv2d_backward",
-        "db = dout.sum(axis=(0, 1, 2))",
+        "db = dout2d.sum(axis=0)",
         "db = dout.sum(axis=(1, 2))",
         "conv2d_backward -> db: expected shape (1,), got shape (1, 1)",
     ),
