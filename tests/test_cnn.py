@@ -476,3 +476,30 @@ def test_stubs_are_generated_and_not_implemented():
     with Grader(ROOT / "exercises") as grader:
         results = grader.grade_all(EXERCISES)
     assert {r.status for r in results} == {"not_implemented"}
+
+
+def _documented_returns(function):
+    """(name, rank or None) per entry of the Returns section of a docstring."""
+    section = function.__doc__.split("Returns\n    -------\n")[1].split("\n\n")[0]
+    entries = []
+    for line in section.splitlines():
+        if line.startswith("    ") and not line.startswith("        "):
+            name, _, kind = line.strip().partition(" : ")
+            shape = kind.partition("of shape (")[2].partition(")")[0]
+            letters = [part for part in shape.split(",") if part.strip()]
+            entries.append((name, len(letters) if shape else None))
+    return entries
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_documented_returns_match_real_outputs(exercise):
+    """Do the docstring's return names and shapes match what the solution returns?"""
+    function = getattr(_solution(), exercise.name)
+    documented = _documented_returns(function)
+    assert [name for name, _ in documented] == list(exercise.outputs)
+    case = make_cases(exercise, seed=0)[-1]
+    value = function(*case.inputs.values(), **case.kwargs)
+    values = value if len(exercise.outputs) > 1 else (value,)
+    for (name, rank), output in zip(documented, values, strict=True):
+        if rank is not None:
+            assert np.ndim(output) == rank, f"{exercise.name} -> {name}"
