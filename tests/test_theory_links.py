@@ -223,3 +223,23 @@ def test_slugify_matches_the_documented_rules():
         slugify("What tolerance does the grader use?")
         == "what-tolerance-does-the-grader-use"
     )
+
+
+def test_grader_exercise_hints_resolve():
+    """Do the grader's exercise links and mistake hints land on existing headings?
+
+    The grader builds a mistake's hint as ``<exercise sheet>#<mistake id>`` at
+    run time, which no grep of its source can see; this asks its specs.
+    """
+    spec = pytest.importorskip("grader.spec")
+    if not hasattr(spec, "all_exercises"):
+        pytest.skip("grader.spec has no all_exercises() to list the exercises")
+    broken = []
+    for exercise in spec.all_exercises():
+        sheet_path, _, anchor = exercise.theory.partition("#")
+        sheet = Path(sheet_path).name
+        for wanted in [anchor, *getattr(exercise, "mistakes", ())]:
+            known = anchors(sheet)
+            if known is None or wanted not in known:
+                broken.append(f"{exercise.full_name}: theory/{sheet}#{wanted}")
+    assert not broken, "links with no heading to land on:\n" + "\n".join(broken)
