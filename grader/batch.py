@@ -32,7 +32,7 @@ def json_folder(out: Path) -> Path:
 
 
 def grade_class(submissions: Path, out: Path, patterns=None, seed=0, jobs=None,
-                cache=True, progress=None) -> list[dict]:
+                cache=True, progress=None, time_limit=None) -> list[dict]:
     """Grade every student folder of ``submissions``; return their reports."""
     exercises = spec.select(patterns)
     names = [e.full_name for e in exercises]
@@ -52,8 +52,8 @@ def grade_class(submissions: Path, out: Path, patterns=None, seed=0, jobs=None,
     with ProcessPoolExecutor(jobs or os.cpu_count(), mp_context=context,
                              initializer=_start_worker,
                              initargs=(references._memory,)) as pool:
-        futures = {pool.submit(_grade_student, Path(submissions) / s, names, seed): s
-                   for s in todo}
+        futures = {pool.submit(_grade_student, Path(submissions) / s, names, seed,
+                               time_limit): s for s in todo}
         try:
             for future in as_completed(futures):
                 student = futures[future]
@@ -76,9 +76,10 @@ def _start_worker(memory):
     _worker_references._memory.update(memory)
 
 
-def _grade_student(folder, names, seed):
+def _grade_student(folder, names, seed, time_limit):
     exercises = [e for e in spec.all_exercises() if e.full_name in names]
-    with Grader(folder, seed=seed, references=_worker_references) as grader:
+    with Grader(folder, seed=seed, references=_worker_references,
+                time_limit=time_limit) as grader:
         results = grader.grade_all(exercises)
     return json.loads(report.as_json(results))
 

@@ -34,6 +34,9 @@ def _parser():
     check.add_argument("--seed", type=int, default=0, help="case seed (default 0)")
     check.add_argument("--no-cache", action="store_true",
                        help="compute every reference anew; read and write no cache")
+    check.add_argument("--time-limit", type=float, metavar="SECONDS",
+                       help="wall-clock limit of one call into student code "
+                            "(default: each exercise's own, 10 s for most)")
     check.add_argument("--gradescope", type=Path, metavar="FILE",
                        help="also write Gradescope's results.json to FILE")
     check.set_defaults(run=_check)
@@ -49,6 +52,8 @@ def _parser():
     batch.add_argument("--jobs", type=int, default=None,
                        help="students graded at once (default: one per core)")
     batch.add_argument("--no-cache", action="store_true", help="as for check")
+    batch.add_argument("--time-limit", type=float, metavar="SECONDS",
+                       help="as for check")
     batch.set_defaults(run=_grade)
 
     listing = commands.add_parser("list", help="list exercises, points, theory")
@@ -75,7 +80,8 @@ def _check(args, parser):
     if unknown:
         parser.error(f"no exercise matches {', '.join(unknown)} "
                      "(see: python -m grader list)")
-    with Grader(folder, seed=args.seed, cache=not args.no_cache) as grader:
+    with Grader(folder, seed=args.seed, cache=not args.no_cache,
+                time_limit=args.time_limit) as grader:
         results = grader.grade_all(spec.select(args.only))
     if args.gradescope:
         args.gradescope.write_text(report.as_gradescope(results))
@@ -98,7 +104,8 @@ def _grade(args, parser):
         parser.error(f"no exercise matches {', '.join(unknown)}")
     try:
         reports = batch.grade_class(args.submissions, args.out, args.only, args.seed,
-                                    args.jobs, not args.no_cache, batch.progress_bar())
+                                    args.jobs, not args.no_cache, batch.progress_bar(),
+                                    args.time_limit)
     except KeyboardInterrupt:
         print("\ninterrupted: run the same command again to grade the rest",
               file=sys.stderr)

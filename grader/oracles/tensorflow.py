@@ -70,9 +70,13 @@ def keras_float64():
     0.009999999776...), unless Keras' default float type is float64.
     """
     keras = tf().keras
-    before = keras.config.floatx()
+    before, policy = keras.config.floatx(), keras.config.dtype_policy()
+    # The global dtype policy is cached from floatx on first use, so a Keras
+    # object built earlier in the process would pin it to float32: set both.
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     try:
         yield keras
     finally:
         keras.config.set_floatx(before)
+        keras.config.set_dtype_policy(policy)
