@@ -203,6 +203,15 @@ def browser(tmp_path_factory):
                 f"{CHROMIUM} is missing and CI must run the browser test; {advice}"
             )
         pytest.skip(f"{CHROMIUM} is missing; {advice}")
+    try:
+        import websocket  # noqa: F401 - the DevTools client needs it
+    except ImportError:
+        advice = "install it with: pip install websocket-client"
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"websocket-client is missing and CI must run the browser test; {advice}"
+            )
+        pytest.skip(f"websocket-client is missing; {advice}")
     profile = tmp_path_factory.mktemp("chromium-profile")
     process = subprocess.Popen(
         [
