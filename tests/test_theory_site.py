@@ -209,7 +209,7 @@ def browser(tmp_path_factory):
         advice = "install it with: pip install websocket-client"
         if os.environ.get("CI"):
             pytest.fail(
-                f"websocket-client is missing and CI must run the browser test; {advice}"
+                f"websocket-client is missing, CI must run the browser test: {advice}"
             )
         pytest.skip(f"websocket-client is missing; {advice}")
     profile = tmp_path_factory.mktemp("chromium-profile")
