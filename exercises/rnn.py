@@ -282,4 +282,6 @@ def lstm_regression_loss_and_gradients(x, y, params):
     subtracting y (N,), else the difference broadcasts to (N, N).
     See theory/05-rnn.md#lstm_regression_loss_and_gradients.
     """
-    raise NotImplementedError("rnn.lstm_regression_loss_and_gradients: not implemented yet")
+    raise NotImplementedError(
+        "rnn.lstm_regression_loss_and_gradients: not implemented yet"
+    )

@@ -70,4 +70,6 @@ def cross_entropy_gradient(logits, labels):
     dL/dz_ij = (softmax(z_i)_j - [j == y_i]) / N.
     See theory/03-softmax-regression.md#cross_entropy_gradient.
     """
-    raise NotImplementedError("softmax_regression.cross_entropy_gradient: not implemented yet")
+    raise NotImplementedError(
+        "softmax_regression.cross_entropy_gradient: not implemented yet"
+    )

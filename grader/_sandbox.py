@@ -38,7 +38,9 @@ def confine(read: list[str], write: list[str]) -> bool:
         return False
     handled = _HANDLED[max(v for v in _HANDLED if v <= abi)]
     attr = ctypes.create_string_buffer(struct.pack("<Q", handled))
-    ruleset = libc.syscall(_CREATE_RULESET, attr, ctypes.c_size_t(8), ctypes.c_uint32(0))
+    ruleset = libc.syscall(
+        _CREATE_RULESET, attr, ctypes.c_size_t(8), ctypes.c_uint32(0)
+    )
     if ruleset < 0:
         return False
     try:
@@ -48,7 +50,9 @@ def confine(read: list[str], write: list[str]) -> bool:
             _allow(libc, ruleset, path, handled)
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             return False
-        return libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
+        return (
+            libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) == 0
+        )
     finally:
         os.close(ruleset)
 
@@ -62,15 +66,25 @@ def _allow(libc, ruleset, path, rights):
         if not os.path.isdir(path):
             rights &= _FILE_RIGHTS
         rule = ctypes.create_string_buffer(struct.pack("<Qi", rights, fd))
-        libc.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
-                     rule, ctypes.c_uint32(0))
+        libc.syscall(
+            _ADD_RULE,
+            ctypes.c_int(ruleset),
+            ctypes.c_int(_RULE_PATH_BENEATH),
+            rule,
+            ctypes.c_uint32(0),
+        )
     finally:
         os.close(fd)
 
 
 def python_paths() -> list[str]:
     """Where this interpreter and its packages live (read access needed)."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable)}
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.dirname(sys.executable),
+    }
     paths.update(p for p in sys.path if p and os.path.isdir(p))
     # A checkout of the kit on sys.path (an unusual install) would expose
     # solutions/: never grant a folder that holds one.

@@ -63,8 +63,10 @@ def _read_exact(stream, size):
 
 def _load(path):
     folder = os.path.dirname(path)
-    _sandbox.confine(read=_sandbox.python_paths() + list(_sandbox.SYSTEM_READ) + [folder],
-                     write=[os.getcwd()])
+    _sandbox.confine(
+        read=_sandbox.python_paths() + list(_sandbox.SYSTEM_READ) + [folder],
+        write=[os.getcwd()],
+    )
     spec = importlib.util.spec_from_file_location("student_module", path)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, folder)
@@ -88,7 +90,9 @@ def _call(student, path, request):
         try:
             import numpy as np
 
-            with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+            with np.errstate(
+                over="warn", divide="warn", invalid="warn", under="ignore"
+            ):
                 value = function(*args, **kwargs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
             return _failure(exc, path)
@@ -134,9 +138,13 @@ def _encode_answer(answer):
         return codec.encode(answer)
     except BaseException as exc:
         return codec.encode(
-            {"status": "exception", "type": "ReturnValueError",
-             "message": f"the returned value could not be read: {type(exc).__name__}",
-             "traceback": ""}
+            {
+                "status": "exception",
+                "type": "ReturnValueError",
+                "message": "the returned value could not be read: "
+                f"{type(exc).__name__}",
+                "traceback": "",
+            }
         )
 
 

@@ -31,8 +31,16 @@ def json_folder(out: Path) -> Path:
     return out.with_name(out.stem + "-json")
 
 
-def grade_class(submissions: Path, out: Path, patterns=None, seed=0, jobs=None,
-                cache=True, progress=None, time_limit=None) -> list[dict]:
+def grade_class(
+    submissions: Path,
+    out: Path,
+    patterns=None,
+    seed=0,
+    jobs=None,
+    cache=True,
+    progress=None,
+    time_limit=None,
+) -> list[dict]:
     """Grade every student folder of ``submissions``; return their reports."""
     exercises = spec.select(patterns)
     names = [e.full_name for e in exercises]
@@ -49,17 +57,25 @@ def grade_class(submissions: Path, out: Path, patterns=None, seed=0, jobs=None,
         references.for_exercise(exercise, seed)
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs or os.cpu_count(), mp_context=context,
-                             initializer=_start_worker,
-                             initargs=(references._memory,)) as pool:
-        futures = {pool.submit(_grade_student, Path(submissions) / s, names, seed,
-                               time_limit): s for s in todo}
+    with ProcessPoolExecutor(
+        jobs or os.cpu_count(),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(references._memory,),
+    ) as pool:
+        futures = {
+            pool.submit(
+                _grade_student, Path(submissions) / s, names, seed, time_limit
+            ): s
+            for s in todo
+        }
         try:
             for future in as_completed(futures):
                 student = futures[future]
                 done[student] = future.result()
-                _write_atomically(folder / f"{student}.json",
-                                  json.dumps(done[student], indent=2))
+                _write_atomically(
+                    folder / f"{student}.json", json.dumps(done[student], indent=2)
+                )
                 _write_atomically(out, _csv(done, names))
                 progress(len(done), len(students), student)
         except BaseException:
@@ -78,8 +94,9 @@ def _start_worker(memory):
 
 def _grade_student(folder, names, seed, time_limit):
     exercises = [e for e in spec.all_exercises() if e.full_name in names]
-    with Grader(folder, seed=seed, references=_worker_references,
-                time_limit=time_limit) as grader:
+    with Grader(
+        folder, seed=seed, references=_worker_references, time_limit=time_limit
+    ) as grader:
         results = grader.grade_all(exercises)
     return json.loads(report.as_json(results))
 
@@ -100,8 +117,9 @@ def _csv(done, names):
     for student in sorted(done):
         data = done[student]
         scores = {e["name"]: e["score"] for e in data["exercises"]}
-        writer.writerow([student, data["score"], data["max_score"],
-                         *[scores[n] for n in names]])
+        writer.writerow(
+            [student, data["score"], data["max_score"], *[scores[n] for n in names]]
+        )
     return buffer.getvalue()
 
 
@@ -114,14 +132,18 @@ def _write_atomically(path: Path, text: str):
 
 def progress_bar(stream=sys.stderr):
     """A progress callback: a bar redrawn in place on a terminal, lines elsewhere."""
+
     def show(count, total, student):
         if stream.isatty():
             filled = 30 * count // max(total, 1)
-            stream.write(f"\rgrading [{'#' * filled}{'.' * (30 - filled)}] "
-                         f"{count}/{total} students")
+            stream.write(
+                f"\rgrading [{'#' * filled}{'.' * (30 - filled)}] "
+                f"{count}/{total} students"
+            )
             if count == total:
                 stream.write("\n")
         elif student is not None:
             stream.write(f"graded {student} ({count}/{total})\n")
         stream.flush()
+
     return show

@@ -41,7 +41,9 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     for package in ("tensorflow-cpu", "tensorflow", "keras", "sympy", "numpy"):
         digest.update(f"{package}={_version(package)};".encode())
-    sources = sorted(_PACKAGE.glob("specs/*.py")) + sorted(_PACKAGE.glob("oracles/*.py"))
+    sources = sorted(_PACKAGE.glob("specs/*.py")) + sorted(
+        _PACKAGE.glob("oracles/*.py")
+    )
     for path in sources + [_PACKAGE / "formulas.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -91,4 +93,6 @@ class DiskCache:
                 out.write(data)
             os.replace(temporary, self.path(key))
         except OSError as exc:
-            log.warning("could not write the reference cache in %s: %s", self.folder, exc)
+            log.warning(
+                "could not write the reference cache in %s: %s", self.folder, exc
+            )

@@ -60,8 +60,10 @@ def _to_tree(value, arrays, depth):
             value = value[:MAX_TEXT]
         return {"t": "json", "v": value}
     if type(value) is int:
-        return {"t": "json", "v": value} if abs(value) < 2**53 else _as_array(
-            np.asarray(float(value)), arrays, "int"
+        return (
+            {"t": "json", "v": value}
+            if abs(value) < 2**53
+            else _as_array(np.asarray(float(value)), arrays, "int")
         )
     if type(value) is float:
         return _as_array(np.asarray(value), arrays, "float")
@@ -99,7 +101,11 @@ def _as_array(value, arrays, scalar_kind):
 
 def _opaque(value, why):
     text = why or _safe_call(lambda: repr(value))
-    return {"t": "opaque", "type": _safe_call(lambda: type(value).__name__), "v": text[:200]}
+    return {
+        "t": "opaque",
+        "type": _safe_call(lambda: type(value).__name__),
+        "v": text[:200],
+    }
 
 
 def _is_sympy(value):
@@ -141,4 +147,3 @@ def _from_tree(tree, arrays):
     if kind == "sympy":
         return SympyText(tree["v"])
     return Opaque(tree["type"], tree["v"])
-

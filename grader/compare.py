@@ -51,13 +51,15 @@ def compare(got, expected, rtol, atol, reference="the reference", names=()):
 
 def _compare(got, expected, path, rtol, atol, reference, names):
     if isinstance(expected, tuple):
-        return _compare_sequence(got, expected, path, rtol, atol, reference, names,
-                                 "a tuple", (tuple, list))
+        return _compare_sequence(
+            got, expected, path, rtol, atol, reference, names, "a tuple", (tuple, list)
+        )
     if isinstance(expected, list) and all(type(v) is float for v in expected):
         return _compare_numbers(got, expected, path, rtol, atol, reference)
     if isinstance(expected, list):
-        return _compare_sequence(got, expected, path, rtol, atol, reference, names,
-                                 "a list", (tuple, list))
+        return _compare_sequence(
+            got, expected, path, rtol, atol, reference, names, "a list", (tuple, list)
+        )
     if isinstance(expected, dict):
         return _compare_dict(got, expected, path, rtol, atol, reference, names)
     if isinstance(expected, float):
@@ -90,21 +92,32 @@ def _compare_numbers(got, expected, path, rtol, atol, reference):
         return Mismatch(path, f"expected {wanted}, got items that are not numbers")
     array = np.asarray(items, dtype=np.float64)
     if array.shape != (len(expected),):
-        return Mismatch(path, f"expected {wanted}, got {len(items)}",
-                        got=array, expected=np.asarray(expected))
+        return Mismatch(
+            path,
+            f"expected {wanted}, got {len(items)}",
+            got=array,
+            expected=np.asarray(expected),
+        )
     return _compare_values(array, np.asarray(expected), path, rtol, atol, reference)
 
 
 def _compare_dict(got, expected, path, rtol, atol, reference, names):
     if not isinstance(got, dict):
-        return Mismatch(path, f"expected a dict with keys {sorted(expected)}, "
-                              f"got {describe_type(got)}")
+        return Mismatch(
+            path,
+            f"expected a dict with keys {sorted(expected)}, got {describe_type(got)}",
+        )
     missing = [key for key in expected if key not in got]
     if missing:
-        return Mismatch(path, f"the dict has no key {missing[0]!r} "
-                              f"(expected keys: {', '.join(expected)})")
+        return Mismatch(
+            path,
+            f"the dict has no key {missing[0]!r} "
+            f"(expected keys: {', '.join(expected)})",
+        )
     for key, wanted in expected.items():
-        mismatch = _compare(got[key], wanted, path + (key,), rtol, atol, reference, names)
+        mismatch = _compare(
+            got[key], wanted, path + (key,), rtol, atol, reference, names
+        )
         if mismatch:
             return mismatch
     return None
@@ -113,28 +126,42 @@ def _compare_dict(got, expected, path, rtol, atol, reference, names):
 def _compare_scalar(got, expected, path, rtol, atol, reference):
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got[()]
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.number)):
+    if isinstance(got, (bool, np.bool_)) or not isinstance(
+        got, (int, float, np.number)
+    ):
         shape = f" of shape {got.shape}" if isinstance(got, np.ndarray) else ""
         advice = "; use float(...) or .item()" if shape else ""
-        return Mismatch(path, f"expected a scalar (a float), got {describe_type(got)}"
-                              f"{shape}{advice}")
+        return Mismatch(
+            path,
+            f"expected a scalar (a float), got {describe_type(got)}{shape}{advice}",
+        )
     if isinstance(got, complex) or np.iscomplexobj(got):
         return Mismatch(path, f"expected a real number, got the complex {got!r}")
     if isinstance(got, np.floating) and got.dtype != np.float64:
-        return Mismatch(path, f"expected a float64 scalar, got {got.dtype}: keep the "
-                              "computation in float64")
-    return _compare_values(np.asarray(float(got)), np.asarray(expected), path, rtol,
-                           atol, reference)
+        return Mismatch(
+            path,
+            f"expected a float64 scalar, got {got.dtype}: keep the "
+            "computation in float64",
+        )
+    return _compare_values(
+        np.asarray(float(got)), np.asarray(expected), path, rtol, atol, reference
+    )
 
 
 def _compare_array(got, expected, path, rtol, atol, reference):
     wanted = f"a NumPy array of shape {expected.shape} ({expected.dtype})"
     if not isinstance(got, np.ndarray) or (got.ndim == 0 and expected.ndim > 0):
-        advice = "; wrap it with np.array(...)" if isinstance(got, (list, tuple)) else ""
+        advice = (
+            "; wrap it with np.array(...)" if isinstance(got, (list, tuple)) else ""
+        )
         return Mismatch(path, f"expected {wanted}, got {describe_type(got)}{advice}")
     if got.shape != expected.shape:
-        return Mismatch(path, f"expected shape {expected.shape}, got shape {got.shape}",
-                        got=got, expected=expected)
+        return Mismatch(
+            path,
+            f"expected shape {expected.shape}, got shape {got.shape}",
+            got=got,
+            expected=expected,
+        )
     problem = _dtype_problem(got.dtype, expected.dtype)
     if problem:
         return Mismatch(path, problem, got=got, expected=expected)
@@ -145,10 +172,14 @@ def _dtype_problem(got, expected):
     if expected.kind == "f" and got.kind in "iub":
         return None  # integers hold exact values; the comparison decides
     if expected.kind == "f" and got != expected:
-        return f"expected dtype {expected}, got {got}: keep the computation in {expected}"
+        return (
+            f"expected dtype {expected}, got {got}: keep the computation in {expected}"
+        )
     if expected.kind in "iu" and got.kind not in "iu":
-        return f"expected an integer array ({expected}), got dtype {got}; " \
-               "convert with .astype(np.int64)"
+        return (
+            f"expected an integer array ({expected}), got dtype {got}; "
+            "convert with .astype(np.int64)"
+        )
     return None
 
 
@@ -160,12 +191,20 @@ def _compare_values(got, expected, path, rtol, atol, reference):
         return None
     not_finite = ~np.isfinite(got) & np.isfinite(expected)
     if not_finite.any():
-        headline = f"has {int(not_finite.sum())} non-finite value(s) (nan or inf) " \
-                   "where a finite number was expected"
+        headline = (
+            f"has {int(not_finite.sum())} non-finite value(s) (nan or inf) "
+            "where a finite number was expected"
+        )
     else:
         headline = f"does not match {reference} (rtol={rtol:g}, atol={atol:g})"
-    return Mismatch(path, headline, value_details(got, expected, close), got=got,
-                    expected=expected, values_differ=True)
+    return Mismatch(
+        path,
+        headline,
+        value_details(got, expected, close),
+        got=got,
+        expected=expected,
+        values_differ=True,
+    )
 
 
 def value_details(got, expected, close):
@@ -187,8 +226,9 @@ def value_details(got, expected, close):
         return lines
     for index in list(zip(*np.nonzero(wrong)))[:MAX_INDICES]:
         label = "[" + ", ".join(str(int(i)) for i in index) + "]"
-        lines.append(f"{label}: got {_number(got[index])}, "
-                     f"expected {_number(expected[index])}")
+        lines.append(
+            f"{label}: got {_number(got[index])}, expected {_number(expected[index])}"
+        )
     return lines
 
 

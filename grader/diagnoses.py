@@ -9,8 +9,8 @@ and, for a variant, one entry in the exercise's ``variants``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -56,8 +56,12 @@ def _transposed(e):
 
 def _shifted(e):
     got, expected = e.got, e.expected
-    return (e.output == "losses" and got.shape == expected.shape and got.size > 1
-            and _close(got[:-1], expected[1:]))
+    return (
+        e.output == "losses"
+        and got.shape == expected.shape
+        and got.size > 1
+        and _close(got[:-1], expected[1:])
+    )
 
 
 def _not_finite(e):
@@ -67,28 +71,55 @@ def _not_finite(e):
 MISTAKES = {
     m.id: m
     for m in [
-        Mistake("missing-half", "your result is off by exactly a factor of 2: check "
-                "the 1/2 in the loss and whether its derivative cancels it",
-                lambda e: _scaled(e, 2.0) or _scaled(e, 0.5)),
-        Mistake("sum-not-mean", "your result is off by exactly the batch size n: "
-                "the loss is a mean over the batch, so divide by n (once)",
-                lambda e: bool(e.batch and e.batch > 1) and (
-                    _scaled(e, e.batch) or _scaled(e, 1.0 / e.batch))),
-        Mistake("sign-flipped", "your result has the right size but the opposite "
-                "sign: check the order of (y_hat - y) and the sign of the step",
-                lambda e: _scaled(e, -1.0)),
-        Mistake("transposed", "your result is the transpose of the expected one: "
-                "check the order of the matrix product (x.T @ dout, not dout.T @ x)",
-                _transposed),
-        Mistake("not-finite", "your code overflows for large inputs (nan, inf or a "
-                "floating-point warning); rewrite it in a numerically stable form",
-                _not_finite),
-        Mistake("loss-after-update", "your losses are shifted by one step: record "
-                "the loss before each update, not after it", _shifted),
-        Mistake("input-mutated", "your function changed one of its arguments in "
-                "place; work on a copy (w = w - lr * dw, not w -= lr * dw)"),
-        Mistake("wrong-axis", "your result matches the computation along the wrong "
-                "axis: the classes are along the last axis (axis=-1)"),
+        Mistake(
+            "missing-half",
+            "your result is off by exactly a factor of 2: check "
+            "the 1/2 in the loss and whether its derivative cancels it",
+            lambda e: _scaled(e, 2.0) or _scaled(e, 0.5),
+        ),
+        Mistake(
+            "sum-not-mean",
+            "your result is off by exactly the batch size n: "
+            "the loss is a mean over the batch, so divide by n (once)",
+            lambda e: (
+                bool(e.batch and e.batch > 1)
+                and (_scaled(e, e.batch) or _scaled(e, 1.0 / e.batch))
+            ),
+        ),
+        Mistake(
+            "sign-flipped",
+            "your result has the right size but the opposite "
+            "sign: check the order of (y_hat - y) and the sign of the step",
+            lambda e: _scaled(e, -1.0),
+        ),
+        Mistake(
+            "transposed",
+            "your result is the transpose of the expected one: "
+            "check the order of the matrix product (x.T @ dout, not dout.T @ x)",
+            _transposed,
+        ),
+        Mistake(
+            "not-finite",
+            "your code overflows for large inputs (nan, inf or a "
+            "floating-point warning); rewrite it in a numerically stable form",
+            _not_finite,
+        ),
+        Mistake(
+            "loss-after-update",
+            "your losses are shifted by one step: record "
+            "the loss before each update, not after it",
+            _shifted,
+        ),
+        Mistake(
+            "input-mutated",
+            "your function changed one of its arguments in "
+            "place; work on a copy (w = w - lr * dw, not w -= lr * dw)",
+        ),
+        Mistake(
+            "wrong-axis",
+            "your result matches the computation along the wrong "
+            "axis: the classes are along the last axis (axis=-1)",
+        ),
     ]
 }
 

@@ -35,7 +35,9 @@ def sigmoid(z):
 def bce(z, y):
     """Mean over i of -(y_i log s_i + (1 - y_i) log(1 - s_i)), s = sigmoid(z)."""
     s = sigmoid(z)
-    terms = [-(yi * sympy.log(si) + (1 - yi) * sympy.log(1 - si)) for yi, si in zip(y, s)]
+    terms = [
+        -(yi * sympy.log(si) + (1 - yi) * sympy.log(1 - si)) for yi, si in zip(y, s)
+    ]
     return sum(terms) / len(terms)
 
 

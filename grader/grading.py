@@ -47,8 +47,14 @@ class Result:
 class Grader:
     """Grades the modules of one folder; use as a context manager."""
 
-    def __init__(self, folder, seed: int = 0, references=None, cache: bool = True,
-                 time_limit: float | None = None):
+    def __init__(
+        self,
+        folder,
+        seed: int = 0,
+        references=None,
+        cache: bool = True,
+        time_limit: float | None = None,
+    ):
         self.folder = Path(folder)
         self.seed = seed
         # Overrides every exercise's per-call limit (and scales the import limit).
@@ -79,15 +85,22 @@ class Grader:
         used: list[str] = []
         for index, case in enumerate(cases):
             call = self._modules[exercise.module].call(
-                exercise.name, list(case.inputs.values()), case.kwargs,
-                self._seconds(exercise))
+                exercise.name,
+                list(case.inputs.values()),
+                case.kwargs,
+                self._seconds(exercise),
+            )
             verdict = self._check_call(exercise, case, call)
             if verdict is None:
                 verdict = self._check_value(exercise, case, index, call.value, used)
             if verdict is not None:
                 return verdict
-        return _result(exercise, "pass", f"{exercise.name}: matches {_join(used)} "
-                                         f"on {len(cases)} case{'s' if len(cases) > 1 else ''}")
+        return _result(
+            exercise,
+            "pass",
+            f"{exercise.name}: matches {_join(used)} "
+            f"on {len(cases)} case{'s' if len(cases) > 1 else ''}",
+        )
 
     def _load_problem(self, exercise):
         path = self.folder / f"{exercise.module}.py"
@@ -95,15 +108,21 @@ class Grader:
             return _result(exercise, "missing", f"{path} not found")
         if exercise.module not in self._modules:
             load_seconds = 3 * self.time_limit if self.time_limit else LOAD_SECONDS
-            self._modules[exercise.module] = StudentModule(path, load_seconds).__enter__()
+            self._modules[exercise.module] = StudentModule(
+                path, load_seconds
+            ).__enter__()
         module = self._modules[exercise.module]
         if module.load_error is not None:
             status = "timeout" if module.load_error.status == "timeout" else "error"
-            return _result(exercise, status, f"importing {path.name} failed:\n"
-                                             f"{_indent(module.load_error.error)}")
+            return _result(
+                exercise,
+                status,
+                f"importing {path.name} failed:\n{_indent(module.load_error.error)}",
+            )
         if exercise.name not in module.names:
-            return _result(exercise, "missing",
-                           f"{path.name} has no function {exercise.name}")
+            return _result(
+                exercise, "missing", f"{path.name} has no function {exercise.name}"
+            )
         return None
 
     def _seconds(self, exercise):
@@ -114,21 +133,37 @@ class Grader:
         if call.status == "not_implemented":
             return _result(exercise, "not_implemented", f"{name}: not implemented yet")
         if call.status == "timeout":
-            return _result(exercise, "timeout",
-                           f"{name}: did not return within {self._seconds(exercise):g} s "
-                           f"(an infinite loop, or far too slow?)\n{where}")
+            return _result(
+                exercise,
+                "timeout",
+                f"{name}: did not return within {self._seconds(exercise):g} s "
+                f"(an infinite loop, or far too slow?)\n{where}",
+            )
         if call.status in ("exception", "crashed"):
-            return _result(exercise, "error", f"{name}: raised an error\n{where}\n"
-                                              f"{_indent(call.error)}")
+            return _result(
+                exercise,
+                "error",
+                f"{name}: raised an error\n{where}\n{_indent(call.error)}",
+            )
         if call.status == "missing":
             return _result(exercise, "missing", f"{name}: function not found")
         changed = _mutated(case, call)
         if changed:
-            return _failure(exercise, case, f"{name}: modified its argument "
-                            f"'{changed}' in place", [], MISTAKES["input-mutated"])
+            return _failure(
+                exercise,
+                case,
+                f"{name}: modified its argument '{changed}' in place",
+                [],
+                MISTAKES["input-mutated"],
+            )
         if exercise.warning_free and call.warnings:
-            return _failure(exercise, case, f"{name}: raised a floating-point warning "
-                            f"({call.warnings[0]})", [], MISTAKES["not-finite"])
+            return _failure(
+                exercise,
+                case,
+                f"{name}: raised a floating-point warning ({call.warnings[0]})",
+                [],
+                MISTAKES["not-finite"],
+            )
         return None
 
     def _check_value(self, exercise, case, index, got, used):
@@ -147,7 +182,9 @@ class Grader:
         return None
 
     def _explain(self, exercise, case, mismatch: Mismatch):
-        headline = f"{mismatch.where(exercise.name, exercise.outputs)}: {mismatch.headline}"
+        headline = (
+            f"{mismatch.where(exercise.name, exercise.outputs)}: {mismatch.headline}"
+        )
         mistake = None
         if mismatch.got is not None and mismatch.expected is not None:
             evidence = Evidence(
@@ -156,7 +193,8 @@ class Grader:
                 batch=case.batch,
                 output=_output_name(exercise, mismatch),
                 variant=lambda mistake_id: _pick(
-                    exercise.variants[mistake_id](case), mismatch.path),
+                    exercise.variants[mistake_id](case), mismatch.path
+                ),
             )
             mistake = diagnose(exercise.mistakes, exercise.variants, evidence)
         return _failure(exercise, case, headline, mismatch.details, mistake)
@@ -181,7 +219,9 @@ class References:
             name = f"{exercise.full_name}-seed{seed}"
             stored = self.cache.load(name) if self.cache else None
             if stored is None:
-                stored = [_compute(exercise, case) for case in make_cases(exercise, seed)]
+                stored = [
+                    _compute(exercise, case) for case in make_cases(exercise, seed)
+                ]
                 if self.cache:
                     self.cache.store(name, stored)
             self._memory[key] = stored
@@ -195,7 +235,9 @@ def _compute(exercise, case):
 
 def make_cases(exercise, seed) -> list[specs.Case]:
     """The cases of ``exercise`` for ``seed``: the same everywhere, every time."""
-    return exercise.cases(np.random.default_rng([seed, zlib.crc32(exercise.full_name.encode())]))
+    return exercise.cases(
+        np.random.default_rng([seed, zlib.crc32(exercise.full_name.encode())])
+    )
 
 
 def oracle_label(oracle: str) -> str:
@@ -218,14 +260,23 @@ def _mutated(case, call):
 
 def _same(before, after):
     if isinstance(before, dict):
-        return isinstance(after, dict) and before.keys() == after.keys() and all(
-            _same(before[k], after[k]) for k in before)
+        return (
+            isinstance(after, dict)
+            and before.keys() == after.keys()
+            and all(_same(before[k], after[k]) for k in before)
+        )
     if isinstance(before, (list, tuple)):
-        return isinstance(after, (list, tuple)) and len(before) == len(after) and all(
-            _same(b, a) for b, a in zip(before, after))
+        return (
+            isinstance(after, (list, tuple))
+            and len(before) == len(after)
+            and all(_same(b, a) for b, a in zip(before, after))
+        )
     if isinstance(before, np.ndarray):
-        return isinstance(after, np.ndarray) and before.shape == after.shape and bool(
-            np.array_equal(before, after, equal_nan=True))
+        return (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and bool(np.array_equal(before, after, equal_nan=True))
+        )
     return before == after
 
 
@@ -236,15 +287,22 @@ def _pick(value, path):
 
 
 def _output_name(exercise, mismatch):
-    if len(exercise.outputs) > 1 and mismatch.path and isinstance(mismatch.path[0], int):
+    if (
+        len(exercise.outputs) > 1
+        and mismatch.path
+        and isinstance(mismatch.path[0], int)
+    ):
         return exercise.outputs[mismatch.path[0]]
     return exercise.outputs[0] if exercise.outputs else ""
 
 
 def _failure(exercise, case, headline, details, mistake):
     sheet = exercise.theory.split("#")[0]
-    hint = (f"{mistake.says} - {sheet}#{mistake.id}" if mistake
-            else f"reread {exercise.theory}")
+    hint = (
+        f"{mistake.says} - {sheet}#{mistake.id}"
+        if mistake
+        else f"reread {exercise.theory}"
+    )
     lines = [headline, f"  case: {case.describe()}"]
     lines += [f"  {line}" for line in details]
     lines.append(f"  hint: {hint}")

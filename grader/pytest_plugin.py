@@ -25,11 +25,17 @@ def marker(exercise) -> str:
 
 def pytest_addoption(parser):
     group = parser.getgroup("dl-math-kit")
-    group.addoption("--kit-dir", default=None,
-                    help="grade the modules of this folder (default: exercises/)")
+    group.addoption(
+        "--kit-dir",
+        default=None,
+        help="grade the modules of this folder (default: exercises/)",
+    )
     group.addoption("--kit-seed", type=int, default=0, help="case seed (default 0)")
-    group.addoption("--kit-no-cache", action="store_true",
-                    help="compute every reference anew; read and write no cache")
+    group.addoption(
+        "--kit-no-cache",
+        action="store_true",
+        help="compute every reference anew; read and write no cache",
+    )
 
 
 def pytest_configure(config):
@@ -51,8 +57,11 @@ def kit(request):
     """The grader for the folder under test, shared by every test of the run."""
     option = request.config.getoption("--kit-dir")
     folder = Path(option) if option else Path(request.config.rootpath, "exercises")
-    with Grader(folder, seed=request.config.getoption("--kit-seed"),
-                cache=not request.config.getoption("--kit-no-cache")) as grader:
+    with Grader(
+        folder,
+        seed=request.config.getoption("--kit-seed"),
+        cache=not request.config.getoption("--kit-no-cache"),
+    ) as grader:
         yield _Kit(grader, request.config.stash[_RESULTS])
 
 

@@ -56,8 +56,12 @@ class CallResult:
 class StudentModule:
     """A student's module, loaded in its own process; use as a context manager."""
 
-    def __init__(self, path: Path, load_seconds: float = LOAD_SECONDS,
-                 memory_limit: int = MEMORY_LIMIT):
+    def __init__(
+        self,
+        path: Path,
+        load_seconds: float = LOAD_SECONDS,
+        memory_limit: int = MEMORY_LIMIT,
+    ):
         self.path = Path(path).resolve()
         self.load_seconds = load_seconds
         self.memory_limit = memory_limit
@@ -102,11 +106,22 @@ class StudentModule:
         self._output_path = Path(self._scratch.name) / "output.txt"
         with open(self._output_path, "wb") as output:
             self._process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOT.format(root=_GRADER_PARENT),
-                 str(request_read), str(answer_write), str(self.memory_limit)],
-                stdin=subprocess.DEVNULL, stdout=output, stderr=output,
-                pass_fds=(request_read, answer_write), cwd=self._scratch.name,
-                env=_child_environment(self._scratch.name), start_new_session=True,
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    _BOOT.format(root=_GRADER_PARENT),
+                    str(request_read),
+                    str(answer_write),
+                    str(self.memory_limit),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                pass_fds=(request_read, answer_write),
+                cwd=self._scratch.name,
+                env=_child_environment(self._scratch.name),
+                start_new_session=True,
             )
         os.close(request_read)
         os.close(answer_write)
@@ -156,8 +171,9 @@ class StudentModule:
         code = self._process.wait(timeout=5) if self._process else None
         output = self._output_tail()
         self._kill()
-        return CallResult("crashed", error=_describe_exit(code), seconds=elapsed,
-                          output=output)
+        return CallResult(
+            "crashed", error=_describe_exit(code), seconds=elapsed, output=output
+        )
 
     def _kill(self):
         process, self._process = self._process, None
@@ -187,11 +203,18 @@ class StudentModule:
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _child_environment(scratch):
-    keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    keep = (
+        "PATH",
+        "LANG",
+        "LC_ALL",
+        "SYSTEMROOT",
+        "OPENBLAS_CORETYPE",
+        "OPENBLAS_L2_SIZE",
+    )
     env = {key: os.environ[key] for key in keep if key in os.environ}
     # One BLAS thread per child: graders run in parallel, and results stay
     # reproducible from run to run.
@@ -218,8 +241,9 @@ def _as_call_result(answer, elapsed):
         return CallResult(status, error=text, seconds=elapsed)
     if status == "missing":
         return CallResult("missing", seconds=elapsed)
-    return CallResult("crashed", error="the grader could not read the answer",
-                      seconds=elapsed)
+    return CallResult(
+        "crashed", error="the grader could not read the answer", seconds=elapsed
+    )
 
 
 def _as_load_error(answer):

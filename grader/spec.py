@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -152,4 +153,6 @@ def unmatched(patterns: list[str]) -> list[str]:
 
 
 def _matches(exercise, pattern):
-    return exercise.module == pattern or fnmatch.fnmatchcase(exercise.full_name, pattern)
+    return exercise.module == pattern or fnmatch.fnmatchcase(
+        exercise.full_name, pattern
+    )

@@ -33,22 +33,31 @@ def make_stub(source: str, module: str, filename: str) -> str:
         stripped = line.strip()
         if stripped == BEGIN:
             if inside:
-                raise SolutionMarkerError(f"{filename}:{number}: {BEGIN} inside a "
-                                          f"solution region; close it with {END}")
+                raise SolutionMarkerError(
+                    f"{filename}:{number}: {BEGIN} inside a "
+                    f"solution region; close it with {END}"
+                )
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
-            out.append(f'{indent}raise NotImplementedError("{module}.{function}: '
-                       f'not implemented yet")\n')
+            out.append(_raise(indent, f"{module}.{function}: not implemented yet"))
         elif stripped == END:
             if not inside:
-                raise SolutionMarkerError(f"{filename}:{number}: {END} without a "
-                                          f"{BEGIN} before it")
+                raise SolutionMarkerError(
+                    f"{filename}:{number}: {END} without a {BEGIN} before it"
+                )
             inside = False
         elif not inside:
             out.append(line)
     if inside:
         raise SolutionMarkerError(f"{filename}: {BEGIN} is never closed; add {END}")
     return "".join(out)
+
+
+def _raise(indent, message):
+    line = f'{indent}raise NotImplementedError("{message}")\n'
+    if len(line) <= 89:  # 88 columns and the newline
+        return line
+    return f'{indent}raise NotImplementedError(\n{indent}    "{message}"\n{indent})\n'
 
 
 def generate(solutions: Path, exercises: Path) -> dict[Path, str]:

@@ -41,8 +41,9 @@ def grade(tmp_path, references):
         folder = tmp_path / f"submission{len(list(tmp_path.iterdir()))}"
         folder.mkdir()
         (folder / f"{module}.py").write_text(textwrap.dedent(source))
-        with Grader(folder, seed=seed, references=references,
-                    time_limit=time_limit) as grader:
+        with Grader(
+            folder, seed=seed, references=references, time_limit=time_limit
+        ) as grader:
             results = grader.grade_all(spec.select(names or [module]))
         return {r.name.split(".", 1)[1]: r for r in results}
 

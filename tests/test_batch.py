@@ -18,12 +18,27 @@ FULL = 7 + 5
 # Student-style submissions and the exact score each must get.
 KINDS = {
     "correct": ({}, FULL),
-    "no-half": ({"linear_regression": "def mse_loss(y_hat, y):\n"
-                 "    return float(np.mean((y - y_hat) ** 2))\n"}, FULL - 1 - 2),
-    "naive-softmax": ({"softmax_regression": "def softmax(z):\n    e = np.exp(z)\n"
-                       "    return e / e.sum(axis=-1, keepdims=True)\n"}, FULL - 1 - 2),
-    "loops-forever": ({"softmax_regression": "def cross_entropy(logits, labels):\n"
-                       "    while True:\n        pass\n"}, FULL - 2),
+    "no-half": (
+        {
+            "linear_regression": "def mse_loss(y_hat, y):\n"
+            "    return float(np.mean((y - y_hat) ** 2))\n"
+        },
+        FULL - 1 - 2,
+    ),
+    "naive-softmax": (
+        {
+            "softmax_regression": "def softmax(z):\n    e = np.exp(z)\n"
+            "    return e / e.sum(axis=-1, keepdims=True)\n"
+        },
+        FULL - 1 - 2,
+    ),
+    "loops-forever": (
+        {
+            "softmax_regression": "def cross_entropy(logits, labels):\n"
+            "    while True:\n        pass\n"
+        },
+        FULL - 2,
+    ),
     "exits": ({"linear_regression": "import sys\nsys.exit(3)\n"}, 5),
     "empty": (None, 0),
 }
@@ -49,8 +64,19 @@ def _env(cache):
 
 
 def _grade_command(submissions, out):
-    return [sys.executable, "-m", "grader", "grade", str(submissions), "--out", str(out),
-            "--only", *CHAPTERS, "--time-limit", "2"]
+    return [
+        sys.executable,
+        "-m",
+        "grader",
+        "grade",
+        str(submissions),
+        "--out",
+        str(out),
+        "--only",
+        *CHAPTERS,
+        "--time-limit",
+        "2",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +88,14 @@ def test_class_of_50_gets_exact_scores(tmp_path, cache):
     """Are 50 mixed submissions graded with exactly the expected scores?"""
     expected = _make_class(tmp_path / "class", 50)
     out = tmp_path / "grades.csv"
-    done = subprocess.run(_grade_command(tmp_path / "class", out), cwd=ROOT,
-                          env=_env(cache), capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        _grade_command(tmp_path / "class", out),
+        cwd=ROOT,
+        env=_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
     rows = [line.split(",") for line in out.read_text().splitlines()]
     assert rows[0][:3] == ["student", "score", "max_score"]
@@ -80,9 +112,13 @@ def test_interrupted_batch_resumes(tmp_path, cache):
     expected = _make_class(tmp_path / "class", 12)
     out = tmp_path / "grades.csv"
     folder = tmp_path / "grades-json"
-    process = subprocess.Popen(_grade_command(tmp_path / "class", out), cwd=ROOT,
-                               env=_env(cache), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        _grade_command(tmp_path / "class", out),
+        cwd=ROOT,
+        env=_env(cache),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list(folder.glob("*.json"))) < 3:
         time.sleep(0.2)
@@ -93,28 +129,53 @@ def test_interrupted_batch_resumes(tmp_path, cache):
     for path in folder.glob("*.json"):
         json.loads(path.read_text())  # nothing half-written
 
-    done = subprocess.run(_grade_command(tmp_path / "class", out), cwd=ROOT,
-                          env=_env(cache), capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        _grade_command(tmp_path / "class", out),
+        cwd=ROOT,
+        env=_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
-    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("*.json")
-            if p.name in finished} == finished
-    scores = {row.split(",")[0]: float(row.split(",")[1])
-              for row in out.read_text().splitlines()[1:]}
+    assert {
+        p.name: p.stat().st_mtime_ns
+        for p in folder.glob("*.json")
+        if p.name in finished
+    } == finished
+    scores = {
+        row.split(",")[0]: float(row.split(",")[1])
+        for row in out.read_text().splitlines()[1:]
+    }
     assert scores == expected
 
 
 def test_warm_check_does_not_import_tensorflow(tmp_path):
     """Once the cache is warm, does grading run without importing TensorFlow?"""
-    script = ("import sys\nfrom grader.grading import Grader\nfrom grader import spec\n"
-              "with Grader('solutions') as g:\n"
-              "    results = g.grade_all(spec.all_exercises())\n"
-              "print(all(r.status == 'pass' for r in results), "
-              "'tensorflow' in sys.modules)\n")
+    script = (
+        "import sys\nfrom grader.grading import Grader\nfrom grader import spec\n"
+        "with Grader('solutions') as g:\n"
+        "    results = g.grade_all(spec.all_exercises())\n"
+        "print(all(r.status == 'pass' for r in results), "
+        "'tensorflow' in sys.modules)\n"
+    )
     env = _env(tmp_path / "cache")
-    cold = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
-    warm = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
+    cold = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    warm = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert cold.stdout.split() == ["True", "True"], cold.stderr
     assert warm.stdout.split() == ["True", "False"], warm.stderr
 
@@ -141,8 +202,22 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path):
 def test_no_cache_writes_nothing(tmp_path):
     """Does --no-cache leave the cache folder untouched?"""
     env = _env(tmp_path / "cache")
-    done = subprocess.run([sys.executable, "-m", "grader", "check", "solutions",
-                           "--only", "linear_regression.predict", "--no-cache"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "check",
+            "solutions",
+            "--only",
+            "linear_regression.predict",
+            "--no-cache",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not (tmp_path / "cache").exists()

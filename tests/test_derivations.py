@@ -10,28 +10,46 @@ BASE = solution_source("derivations")
 WRONG = [
     ("squared_error_dw", "def squared_error_dw():\n    return (y - (w*x + b)) * x\n"),
     ("squared_error_dw", "def squared_error_dw():\n    return -(y - (w*x + b))\n"),
-    ("squared_error_dw", "def squared_error_dw():\n    return -2 * (y - (w*x + b)) * x\n"),
+    (
+        "squared_error_dw",
+        "def squared_error_dw():\n    return -2 * (y - (w*x + b)) * x\n",
+    ),
     ("squared_error_db", "def squared_error_db():\n    return y - (w*x + b)\n"),
     ("squared_error_db", "def squared_error_db():\n    return -x\n"),
     ("squared_error_db", "def squared_error_db():\n    return 0.5\n"),
-    ("sigmoid_dz", "def sigmoid_dz():\n    return sympy.exp(-z) / (1 + sympy.exp(-z))\n"),
+    (
+        "sigmoid_dz",
+        "def sigmoid_dz():\n    return sympy.exp(-z) / (1 + sympy.exp(-z))\n",
+    ),
     ("sigmoid_dz", "def sigmoid_dz():\n    return 1 / (1 + sympy.exp(-z))\n"),
     ("sigmoid_dz", "def sigmoid_dz():\n    return 'exp(-z)/(1+exp(-z))**2'\n"),
     ("bce_dz", "def bce_dz():\n    return y - 1 / (1 + sympy.exp(-z))\n"),
     ("bce_dz", "def bce_dz():\n    return 1 / (1 + sympy.exp(-z))\n"),
     ("bce_dz", "def bce_dz():\n    return None\n"),
-    ("tanh_da_from_output", "def tanh_da_from_output():\n    return 1 - sympy.tanh(a)**2\n"),
+    (
+        "tanh_da_from_output",
+        "def tanh_da_from_output():\n    return 1 - sympy.tanh(a)**2\n",
+    ),
     ("tanh_da_from_output", "def tanh_da_from_output():\n    return 1 - h\n"),
     ("tanh_da_from_output", "def tanh_da_from_output():\n    return 1 + h**2\n"),
-    ("softmax_ce_dz1", "def softmax_ce_dz1():\n    return sympy.exp(z1) / "
-     "(sympy.exp(z1) + sympy.exp(z2) + sympy.exp(z3))\n"),
-    ("softmax_ce_dz1", "def softmax_ce_dz1():\n    return 1 - sympy.exp(z1) / "
-     "(sympy.exp(z1) + sympy.exp(z2) + sympy.exp(z3))\n"),
+    (
+        "softmax_ce_dz1",
+        "def softmax_ce_dz1():\n    return sympy.exp(z1) / "
+        "(sympy.exp(z1) + sympy.exp(z2) + sympy.exp(z3))\n",
+    ),
+    (
+        "softmax_ce_dz1",
+        "def softmax_ce_dz1():\n    return 1 - sympy.exp(z1) / "
+        "(sympy.exp(z1) + sympy.exp(z2) + sympy.exp(z3))\n",
+    ),
     ("softmax_ce_dz1", "def softmax_ce_dz1():\n    return -1 + 0*z2\n"),
     ("conv_output_size", "def conv_output_size():\n    return (H + 2*P - K) / S + 1\n"),
     ("conv_output_size", "def conv_output_size():\n    return (H - K) // S + 1\n"),
     ("conv_output_size", "def conv_output_size():\n    return (H + P - K) // S + 1\n"),
-    ("conv_output_size", "def conv_output_size():\n    return sympy.ceiling((H + 2*P - K) / S) + 1\n"),
+    (
+        "conv_output_size",
+        "def conv_output_size():\n    return sympy.ceiling((H + 2*P - K) / S) + 1\n",
+    ),
 ]
 
 
@@ -45,14 +63,29 @@ def test_wrong_answer_is_rejected(grade, name, code):
 
 RIGHT = [
     ("squared_error_dw", "def squared_error_dw():\n    return x*(w*x + b - y)\n"),
-    ("squared_error_db", "def squared_error_db():\n    return sympy.diff((y - (w*x + b))**2 / 2, b)\n"),
-    ("sigmoid_dz", "def sigmoid_dz():\n    return sympy.exp(-z) / (1 + sympy.exp(-z))**2\n"),
+    (
+        "squared_error_db",
+        "def squared_error_db():\n    return sympy.diff((y - (w*x + b))**2 / 2, b)\n",
+    ),
+    (
+        "sigmoid_dz",
+        "def sigmoid_dz():\n    return sympy.exp(-z) / (1 + sympy.exp(-z))**2\n",
+    ),
     ("sigmoid_dz", "def sigmoid_dz():\n    return 1 / (4 * sympy.cosh(z / 2)**2)\n"),
     ("bce_dz", "def bce_dz():\n    return (1 - y) - 1 / (1 + sympy.exp(z))\n"),
-    ("tanh_da_from_output", "def tanh_da_from_output():\n    return (1 - h) * (1 + h)\n"),
-    ("softmax_ce_dz1", "def softmax_ce_dz1():\n    return -(sympy.exp(z2) + sympy.exp(z3)) / "
-     "(sympy.exp(z1) + sympy.exp(z2) + sympy.exp(z3))\n"),
-    ("conv_output_size", "def conv_output_size():\n    return sympy.floor((H + 2*P - K + S) / S)\n"),
+    (
+        "tanh_da_from_output",
+        "def tanh_da_from_output():\n    return (1 - h) * (1 + h)\n",
+    ),
+    (
+        "softmax_ce_dz1",
+        "def softmax_ce_dz1():\n    return -(sympy.exp(z2) + sympy.exp(z3)) / "
+        "(sympy.exp(z1) + sympy.exp(z2) + sympy.exp(z3))\n",
+    ),
+    (
+        "conv_output_size",
+        "def conv_output_size():\n    return sympy.floor((H + 2*P - K + S) / S)\n",
+    ),
 ]
 
 
@@ -63,13 +96,16 @@ def test_equivalent_form_passes(grade, name, code):
     assert result.status == "pass", result.message
 
 
-@pytest.mark.parametrize("text", [
-    "__import__('os').system('true')",
-    "Symbol('x').__class__",
-    "Function('f')(Symbol('x'))",
-    "Add(" * 3000 + ")" * 3000,
-    "lambda: 1",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('true')",
+        "Symbol('x').__class__",
+        "Function('f')(Symbol('x'))",
+        "Add(" * 3000 + ")" * 3000,
+        "lambda: 1",
+    ],
+)
 def test_parser_refuses_anything_but_plain_sympy(text):
     """Is text that is not a plain SymPy constructor call refused, never run?"""
     with pytest.raises((AnswerError, RecursionError)):

@@ -16,8 +16,14 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True,
-                          text=True, env=ENV, timeout=900)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +46,25 @@ def test_json_follows_the_contract(solutions_report):
     _, report, stderr = solutions_report
     assert set(report) == {"score", "max_score", "exercises"}
     assert [e["name"] for e in report["exercises"]] == [
-        e.full_name for e in spec.all_exercises()]
+        e.full_name for e in spec.all_exercises()
+    ]
     for entry in report["exercises"]:
-        assert set(entry) == {"name", "points", "score", "status", "message",
-                              "diagnosis"}
-        assert entry["status"] in ("pass", "fail", "error", "timeout",
-                                   "not_implemented", "missing")
+        assert set(entry) == {
+            "name",
+            "points",
+            "score",
+            "status",
+            "message",
+            "diagnosis",
+        }
+        assert entry["status"] in (
+            "pass",
+            "fail",
+            "error",
+            "timeout",
+            "not_implemented",
+            "missing",
+        )
         assert isinstance(entry["points"], float | int)
         assert entry["diagnosis"] is None or isinstance(entry["diagnosis"], str)
 
@@ -70,13 +89,17 @@ def test_stubs_are_in_sync_with_solutions():
     assert generated
     for path, text in generated.items():
         assert path.exists(), f"{path} missing: run python -m grader stubs"
-        assert path.read_text() == text, f"{path} is out of date: run python -m grader stubs"
+        assert path.read_text() == text, (
+            f"{path} is out of date: run python -m grader stubs"
+        )
 
 
 def test_stubs_keep_signatures_and_docstrings_but_no_solution():
     """Does a stub keep the docstring and hide everything in the solution region?"""
-    source = "def f(x):\n    \"\"\"Doc.\"\"\"\n    ### BEGIN SOLUTION\n    return x\n" \
-             "    ### END SOLUTION\n"
+    source = (
+        'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n'
+        "    ### END SOLUTION\n"
+    )
     stub = stubs.make_stub(source, "m", "m.py")
     assert '"""Doc."""' in stub
     assert "return x" not in stub
@@ -94,17 +117,23 @@ def test_only_selects_by_module_function_and_pattern():
     names = [e.full_name for e in spec.select(["linear_regression.fit"])]
     assert names == ["linear_regression.fit"]
     assert {e.module for e in spec.select(["softmax_regression"])} == {
-        "softmax_regression"}
+        "softmax_regression"
+    }
     assert [e.name for e in spec.select(["derivations.squared_error_*"])] == [
-        "squared_error_dw", "squared_error_db"]
+        "squared_error_dw",
+        "squared_error_db",
+    ]
 
 
-@pytest.mark.parametrize("args", [
-    ["check", "exercises", "--only", "no_such_module"],
-    ["check", "no/such/folder"],
-    ["check", "--seed", "x"],
-    ["frobnicate"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "exercises", "--only", "no_such_module"],
+        ["check", "no/such/folder"],
+        ["check", "--seed", "x"],
+        ["frobnicate"],
+    ],
+)
 def test_usage_errors_exit_2(args):
     """Does a usage error exit with status 2 and a message, not a traceback?"""
     done = run("-m", "grader", *args)
@@ -115,10 +144,19 @@ def test_usage_errors_exit_2(args):
 
 def test_missing_module_and_function_are_reported(tmp_path):
     """Is a missing module or function reported as `missing`, not a crash?"""
-    (tmp_path / "linear_regression.py").write_text("def predict(X, w, b):\n"
-                                                   "    return X @ w + b\n")
-    done = run("-m", "grader", "check", str(tmp_path), "--json", "--only",
-               "linear_regression", "softmax_regression.softmax")
+    (tmp_path / "linear_regression.py").write_text(
+        "def predict(X, w, b):\n    return X @ w + b\n"
+    )
+    done = run(
+        "-m",
+        "grader",
+        "check",
+        str(tmp_path),
+        "--json",
+        "--only",
+        "linear_regression",
+        "softmax_regression.softmax",
+    )
     report = json.loads(done.stdout)
     status = {e["name"]: e["status"] for e in report["exercises"]}
     assert status["linear_regression.predict"] == "pass"
@@ -164,8 +202,16 @@ def test_pytest_on_solutions_passes_and_shows_the_table():
 
 def test_pytest_runs_one_exercise_by_marker():
     """Can a student run a single exercise with its marker?"""
-    done = run("-m", "pytest", "exercises/", "-q", "--kit-dir", "solutions",
-               "-m", "softmax_regression_softmax")
+    done = run(
+        "-m",
+        "pytest",
+        "exercises/",
+        "-q",
+        "--kit-dir",
+        "solutions",
+        "-m",
+        "softmax_regression_softmax",
+    )
     assert done.returncode == 0, done.stdout[-2000:]
     assert "1 passed" in done.stdout
 
@@ -174,9 +220,19 @@ def test_pytest_failure_shows_the_graders_message(tmp_path):
     """Is a wrong answer shown as the grader's message, without our traceback?"""
     source = (ROOT / "solutions" / "linear_regression.py").read_text()
     (tmp_path / "linear_regression.py").write_text(
-        source + "\ndef mse_loss(y_hat, y):\n    return float(np.mean((y - y_hat)**2))\n")
-    done = run("-m", "pytest", "exercises/", "-q", "--kit-dir", str(tmp_path), "-k",
-               "linear_regression and mse_loss")
+        source
+        + "\ndef mse_loss(y_hat, y):\n    return float(np.mean((y - y_hat)**2))\n"
+    )
+    done = run(
+        "-m",
+        "pytest",
+        "exercises/",
+        "-q",
+        "--kit-dir",
+        str(tmp_path),
+        "-k",
+        "linear_regression and mse_loss",
+    )
     assert done.returncode == 1
     assert "mse_loss: does not match TensorFlow" in done.stdout
     assert "missing-half" in done.stdout

@@ -6,39 +6,70 @@ from conftest import solution_source
 BASE = solution_source("linear_regression")
 
 WRONG = [
-    ("mse_loss", "def mse_loss(y_hat, y):\n    return float(np.mean((y - y_hat) ** 2))\n",
-     "missing-half"),
-    ("mse_loss", "def mse_loss(y_hat, y):\n    return float(np.sum((y - y_hat) ** 2) / 2)\n",
-     "sum-not-mean"),
-    ("mse_loss", "def mse_loss(y_hat, y):\n    return np.mean((y - y_hat) ** 2, keepdims=True) / 2\n",
-     None),
-    ("mse_gradients", """
+    (
+        "mse_loss",
+        "def mse_loss(y_hat, y):\n    return float(np.mean((y - y_hat) ** 2))\n",
+        "missing-half",
+    ),
+    (
+        "mse_loss",
+        "def mse_loss(y_hat, y):\n    return float(np.sum((y - y_hat) ** 2) / 2)\n",
+        "sum-not-mean",
+    ),
+    (
+        "mse_loss",
+        "def mse_loss(y_hat, y):\n"
+        "    return np.mean((y - y_hat) ** 2, keepdims=True) / 2\n",
+        None,
+    ),
+    (
+        "mse_gradients",
+        """
 def mse_gradients(X, y, w, b):
     r = X @ w + b - y
     return X.T @ r, float(np.sum(r))
-""", "sum-not-mean"),
-    ("mse_gradients", """
+""",
+        "sum-not-mean",
+    ),
+    (
+        "mse_gradients",
+        """
 def mse_gradients(X, y, w, b):
     r = y - (X @ w + b)
     return X.T @ r / len(y), float(np.mean(r))
-""", "sign-flipped"),
-    ("mse_gradients", """
+""",
+        "sign-flipped",
+    ),
+    (
+        "mse_gradients",
+        """
 def mse_gradients(X, y, w, b):
     r = X @ w + b - y
     return 2 * X.T @ r / len(y), 2 * float(np.mean(r))
-""", "missing-half"),
+""",
+        "missing-half",
+    ),
     ("predict", "def predict(X, w, b):\n    return X @ w\n", None),
     ("predict", "def predict(X, w, b):\n    return (X @ w + b).tolist()\n", None),
     ("predict", "def predict(X, w, b):\n    return (X @ w + b)[:, None]\n", None),
-    ("gd_step", """
+    (
+        "gd_step",
+        """
 def gd_step(w, b, dw, db, lr):
     w -= lr * dw
     return w, b - lr * db
-""", "input-mutated"),
-    ("gd_step", "def gd_step(w, b, dw, db, lr):\n    return w + lr * dw, b + lr * db\n",
-     "sign-flipped"),
+""",
+        "input-mutated",
+    ),
+    (
+        "gd_step",
+        "def gd_step(w, b, dw, db, lr):\n    return w + lr * dw, b + lr * db\n",
+        "sign-flipped",
+    ),
     ("gd_step", "def gd_step(w, b, dw, db, lr):\n    return w - dw, b - db\n", None),
-    ("fit", """
+    (
+        "fit",
+        """
 def fit(X, y, lr, epochs, w0, b0):
     w, b, losses = w0, b0, []
     for _ in range(epochs):
@@ -46,8 +77,12 @@ def fit(X, y, lr, epochs, w0, b0):
         w, b = gd_step(w, b, dw, db, lr)
         losses.append(mse_loss(predict(X, w, b), y))
     return w, b, losses
-""", "loss-after-update"),
-    ("fit", """
+""",
+        "loss-after-update",
+    ),
+    (
+        "fit",
+        """
 def fit(X, y, lr, epochs, w0, b0):
     w, b, losses = w0, b0, []
     for _ in range(epochs - 1):
@@ -55,8 +90,12 @@ def fit(X, y, lr, epochs, w0, b0):
         dw, db = mse_gradients(X, y, w, b)
         w, b = gd_step(w, b, dw, db, lr)
     return w, b, losses
-""", None),
-    ("fit", """
+""",
+        None,
+    ),
+    (
+        "fit",
+        """
 def fit(X, y, lr, epochs, w0, b0):
     w, b, losses = w0, b0, []
     for _ in range(epochs):
@@ -64,30 +103,43 @@ def fit(X, y, lr, epochs, w0, b0):
         dw, db = mse_gradients(X, y, w, b)
         w, b = gd_step(w, b, dw, db, 2 * lr)
     return w, b, losses
-""", None),
+""",
+        None,
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, code, mistake", WRONG)
 def test_wrong_variant_is_rejected(grade, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
-    result = grade("linear_regression", BASE + "\n" + code, [f"linear_regression.{name}"])
+    result = grade(
+        "linear_regression", BASE + "\n" + code, [f"linear_regression.{name}"]
+    )
     assert result[name].status == "fail", result[name].message
     assert result[name].score == 0
     assert result[name].diagnosis == mistake, result[name].message
 
 
 RIGHT = [
-    ("predict", """
+    (
+        "predict",
+        """
 def predict(X, w, b):
     out = np.zeros(X.shape[0])
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             out[i] += X[i, j] * w[j]
     return out + b
-"""),
-    ("mse_loss", "def mse_loss(y_hat, y):\n    return np.sum(np.square(y_hat - y)) / (2 * len(y))\n"),
-    ("mse_gradients", """
+""",
+    ),
+    (
+        "mse_loss",
+        "def mse_loss(y_hat, y):\n"
+        "    return np.sum(np.square(y_hat - y)) / (2 * len(y))\n",
+    ),
+    (
+        "mse_gradients",
+        """
 def mse_gradients(X, y, w, b):
     n = len(y)
     dw = np.zeros_like(w)
@@ -97,9 +149,16 @@ def mse_gradients(X, y, w, b):
         dw += r * X[i] / n
         db += r / n
     return dw, db
-"""),
-    ("gd_step", "def gd_step(w, b, dw, db, lr):\n    w = w.copy(); w -= lr * dw\n    return w, b - lr * db\n"),
-    ("fit", """
+""",
+    ),
+    (
+        "gd_step",
+        "def gd_step(w, b, dw, db, lr):\n"
+        "    w = w.copy()\n    w -= lr * dw\n    return w, b - lr * db\n",
+    ),
+    (
+        "fit",
+        """
 def fit(X, y, lr, epochs, w0, b0):
     w, b = w0.copy(), b0
     losses = np.empty(epochs)
@@ -107,12 +166,15 @@ def fit(X, y, lr, epochs, w0, b0):
         losses[k] = mse_loss(predict(X, w, b), y)
         w, b = gd_step(w, b, *mse_gradients(X, y, w, b), lr)
     return w, b, losses
-"""),
+""",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, code", RIGHT)
 def test_differently_written_variant_passes(grade, name, code):
     """Does a correct variant written another way (loops, other calls) pass?"""
-    result = grade("linear_regression", BASE + "\n" + code, [f"linear_regression.{name}"])
+    result = grade(
+        "linear_regression", BASE + "\n" + code, [f"linear_regression.{name}"]
+    )
     assert result[name].status == "pass", result[name].message

@@ -32,7 +32,8 @@ def test_oracles_agree_on_every_case(exercise, references):
             mismatch = compare(_numbers(a), _numbers(b), rtol, atol, two)
             assert mismatch is None, (
                 f"{exercise.full_name}, case {case.describe()}: {one} vs "
-                f"{mismatch.headline}\n" + "\n".join(mismatch.details))
+                f"{mismatch.headline}\n" + "\n".join(mismatch.details)
+            )
             compared += 1
     if len(exercise.oracles) > 1:
         assert compared > 0, f"{exercise.full_name}: no case had two oracles"
@@ -47,5 +48,7 @@ def test_every_gradient_exercise_has_three_oracles():
 
 def test_agreement_check_can_fail():
     """Would two oracles that disagree be caught by the comparison used above?"""
-    assert compare(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-3]), 1e-7, 1e-9) \
+    assert (
+        compare(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-3]), 1e-7, 1e-9)
         is not None
+    )

@@ -6,64 +6,107 @@ from conftest import solution_source
 BASE = solution_source("softmax_regression")
 
 WRONG = [
-    ("softmax", "def softmax(z):\n    e = np.exp(z)\n    return e / e.sum(axis=-1, keepdims=True)\n",
-     "not-finite"),
-    ("softmax", """
+    (
+        "softmax",
+        "def softmax(z):\n    e = np.exp(z)\n"
+        "    return e / e.sum(axis=-1, keepdims=True)\n",
+        "not-finite",
+    ),
+    (
+        "softmax",
+        """
 def softmax(z):
     e = np.exp(z - z.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
-""", "wrong-axis"),
-    ("softmax", "def softmax(z):\n    e = np.exp(z - z.max())\n    return e / e.sum()\n", None),
-    ("softmax", """
+""",
+        "wrong-axis",
+    ),
+    (
+        "softmax",
+        "def softmax(z):\n    e = np.exp(z - z.max())\n    return e / e.sum()\n",
+        None,
+    ),
+    (
+        "softmax",
+        """
 def softmax(z):
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return np.log(e / e.sum(axis=-1, keepdims=True))
-""", None),
-    ("cross_entropy", """
+""",
+        None,
+    ),
+    (
+        "cross_entropy",
+        """
 def cross_entropy(logits, labels):
     p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     return float(-np.mean(np.log(p[np.arange(len(labels)), labels])))
-""", "not-finite"),
-    ("cross_entropy", """
+""",
+        "not-finite",
+    ),
+    (
+        "cross_entropy",
+        """
 def cross_entropy(logits, labels):
     p = softmax(logits)
     return float(-np.sum(np.log(p[np.arange(len(labels)), labels])))
-""", "sum-not-mean"),
-    ("cross_entropy", """
+""",
+        "sum-not-mean",
+    ),
+    (
+        "cross_entropy",
+        """
 def cross_entropy(logits, labels):
     p = softmax(logits)
     return float(-np.mean(np.log(p[:, labels])))
-""", None),
-    ("cross_entropy_gradient", """
+""",
+        None,
+    ),
+    (
+        "cross_entropy_gradient",
+        """
 def cross_entropy_gradient(logits, labels):
     d = softmax(logits)
     d[np.arange(len(labels)), labels] -= 1
     return d
-""", "sum-not-mean"),
-    ("cross_entropy_gradient", """
+""",
+        "sum-not-mean",
+    ),
+    (
+        "cross_entropy_gradient",
+        """
 def cross_entropy_gradient(logits, labels):
     d = -softmax(logits)
     d[np.arange(len(labels)), labels] += 1
     return d / len(labels)
-""", "sign-flipped"),
-    ("cross_entropy_gradient", """
+""",
+        "sign-flipped",
+    ),
+    (
+        "cross_entropy_gradient",
+        """
 def cross_entropy_gradient(logits, labels):
     return softmax(logits) / len(labels)
-""", None),
+""",
+        None,
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, code, mistake", WRONG)
 def test_wrong_variant_is_rejected(grade, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
-    result = grade("softmax_regression", BASE + "\n" + code,
-                   [f"softmax_regression.{name}"])[name]
+    result = grade(
+        "softmax_regression", BASE + "\n" + code, [f"softmax_regression.{name}"]
+    )[name]
     assert result.status == "fail", result.message
     assert result.diagnosis == mistake, result.message
 
 
 RIGHT = [
-    ("softmax", """
+    (
+        "softmax",
+        """
 def softmax(z):
     from math import exp
     out = np.empty_like(z)
@@ -73,23 +116,31 @@ def softmax(z):
         e = [exp(v - m) for v in row]
         out[index] = np.array(e) / sum(e)
     return out
-"""),
-    ("cross_entropy", """
+""",
+    ),
+    (
+        "cross_entropy",
+        """
 def cross_entropy(logits, labels):
     lse = np.logaddexp.reduce(logits, axis=1)
     return float(np.mean(lse - logits[np.arange(len(labels)), labels]))
-"""),
-    ("cross_entropy_gradient", """
+""",
+    ),
+    (
+        "cross_entropy_gradient",
+        """
 def cross_entropy_gradient(logits, labels):
     one_hot = np.eye(logits.shape[1])[labels]
     return (softmax(logits) - one_hot) / logits.shape[0]
-"""),
+""",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, code", RIGHT)
 def test_differently_written_variant_passes(grade, name, code):
     """Does a correct variant written another way pass?"""
-    result = grade("softmax_regression", BASE + "\n" + code,
-                   [f"softmax_regression.{name}"])[name]
+    result = grade(
+        "softmax_regression", BASE + "\n" + code, [f"softmax_regression.{name}"]
+    )[name]
     assert result.status == "pass", result.message

@@ -29,11 +29,43 @@ z1, z2, z3 = sympy.symbols("z1 z2 z3", real=True)
 SYMBOLS = {s.name: s for s in (x, y, w, b, z, a, h, H, K, P, S, z1, z2, z3)}
 
 ALLOWED = {
-    "Symbol", "Integer", "Rational", "Float", "Add", "Mul", "Pow", "exp", "log",
-    "tanh", "sinh", "cosh", "sin", "cos", "floor", "ceiling", "Abs", "Max", "Min",
-    "Half", "One", "Zero", "NegativeOne", "Pi", "E", "Exp1", "Piecewise",
-    "ExprCondPair", "BooleanTrue", "true", "StrictGreaterThan", "GreaterThan",
-    "StrictLessThan", "LessThan", "sign", "sqrt", "cosh", "Heaviside",
+    "Symbol",
+    "Integer",
+    "Rational",
+    "Float",
+    "Add",
+    "Mul",
+    "Pow",
+    "exp",
+    "log",
+    "tanh",
+    "sinh",
+    "cosh",
+    "sin",
+    "cos",
+    "floor",
+    "ceiling",
+    "Abs",
+    "Max",
+    "Min",
+    "Half",
+    "One",
+    "Zero",
+    "NegativeOne",
+    "Pi",
+    "E",
+    "Exp1",
+    "Piecewise",
+    "ExprCondPair",
+    "BooleanTrue",
+    "true",
+    "StrictGreaterThan",
+    "GreaterThan",
+    "StrictLessThan",
+    "LessThan",
+    "sign",
+    "sqrt",
+    "Heaviside",
 }
 MAX_TEXT, MAX_NODES = 20_000, 2_000
 POINTS = 12
@@ -57,7 +89,9 @@ def parse_srepr(text: str) -> sympy.Expr:
 
 
 def _build(node):
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool)):
+    if isinstance(node, ast.Constant) and isinstance(
+        node.value, (int, float, str, bool)
+    ):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         value = _build(node.operand)
@@ -68,8 +102,9 @@ def _build(node):
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         name = node.func.id
         if name not in ALLOWED or not hasattr(sympy, name):
-            raise AnswerError(f"the expression uses {name}, which this exercise "
-                              "does not need")
+            raise AnswerError(
+                f"the expression uses {name}, which this exercise does not need"
+            )
         args = [_build(arg) for arg in node.args]
         kwargs = {k.arg: _build(k.value) for k in node.keywords}
         return getattr(sympy, name)(*args, **kwargs)
@@ -89,8 +124,12 @@ def _points(rng, variables, integer):
     points = []
     while len(points) < POINTS:
         if integer:
-            point = {H: int(rng.integers(4, 40)), K: int(rng.integers(1, 8)),
-                     P: int(rng.integers(0, 4)), S: int(rng.integers(1, 5))}
+            point = {
+                H: int(rng.integers(4, 40)),
+                K: int(rng.integers(1, 8)),
+                P: int(rng.integers(0, 4)),
+                S: int(rng.integers(1, 5)),
+            }
             if point[H] + 2 * point[P] < point[K]:
                 continue
         else:
@@ -102,8 +141,17 @@ def _points(rng, variables, integer):
 def _case_maker(original, variable, integer=False):
     def cases(rng):
         variables = sorted(original.free_symbols, key=lambda s: s.name)
-        return [Case({}, extra={"points": _points(rng, variables, integer),
-                                "original": original, "variable": variable})]
+        return [
+            Case(
+                {},
+                extra={
+                    "points": _points(rng, variables, integer),
+                    "original": original,
+                    "variable": variable,
+                },
+            )
+        ]
+
     return cases
 
 
@@ -119,6 +167,7 @@ def _sympy_oracle(derivative):
     def oracle(case):
         values = [_evaluate(derivative, p) for p in case.extra["points"]]
         return {"expression": sympy.srepr(derivative), "values": values}
+
     return oracle
 
 
@@ -141,19 +190,25 @@ def _fd_oracle(case):
 def _compare(allowed):
     def compare(got, wanted, case, rtol, atol, reference):
         if not isinstance(got, SympyText):
-            return Mismatch((), f"expected a SymPy expression, got {describe_type(got)}")
+            return Mismatch(
+                (), f"expected a SymPy expression, got {describe_type(got)}"
+            )
         try:
             answer = _with_our_symbols(parse_srepr(got.srepr))
         except (AnswerError, TypeError, ValueError) as exc:
             return Mismatch((), f"your answer could not be used: {exc}")
         extra = sorted(s.name for s in answer.free_symbols if s not in allowed)
         if extra:
-            return Mismatch((), f"expected an expression in {_names(allowed)} only, "
-                                f"got one that also uses {', '.join(extra)}")
+            return Mismatch(
+                (),
+                f"expected an expression in {_names(allowed)} only, "
+                f"got one that also uses {', '.join(extra)}",
+            )
         expected = wanted["expression"]
         if expected is not None and _provably_equal(answer, parse_srepr(expected)):
             return None
         return _compare_points(answer, wanted, case, rtol, atol, reference)
+
     return compare
 
 
@@ -170,16 +225,21 @@ def _compare_points(answer, wanted, case, rtol, atol, reference):
         except (AnswerError, TypeError, ValueError, ZeroDivisionError) as exc:
             return Mismatch((), f"your answer could not be evaluated: {exc}")
         if not np.isclose(value, expected, rtol=rtol, atol=atol):
-            return Mismatch((), f"does not match {reference} (rtol={rtol:g}, "
-                                f"atol={atol:g})",
-                            [f"at {_show(point)}: got {value:.6g}, expected "
-                             f"{expected:.6g}", f"your answer: {answer}"])
+            return Mismatch(
+                (),
+                f"does not match {reference} (rtol={rtol:g}, atol={atol:g})",
+                [
+                    f"at {_show(point)}: got {value:.6g}, expected {expected:.6g}",
+                    f"your answer: {answer}",
+                ],
+            )
     return None
 
 
 def _show(point):
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                     for k, v in point.items())
+    return ", ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items()
+    )
 
 
 def _names(symbols):
@@ -189,21 +249,33 @@ def _names(symbols):
 # exercises ---------------------------------------------------------------------
 
 
-def _exercise(name, points, original, variable, allowed, derivative=None,
-              integer=False):
-    derivative = derivative if derivative is not None else sympy.diff(original, variable)
+def _exercise(
+    name, points, original, variable, allowed, derivative=None, integer=False
+):
+    derivative = (
+        derivative if derivative is not None else sympy.diff(original, variable)
+    )
     oracles = {SYMPY: _sympy_oracle(derivative)}
     if not integer:
         oracles[FINITE_DIFFERENCES] = _fd_oracle
-    return Exercise(MODULE, name, points, f"{SHEET}#{name}",
-                    _case_maker(original, variable, integer), (name,), oracles,
-                    compare=_compare(set(allowed)))
+    return Exercise(
+        MODULE,
+        name,
+        points,
+        f"{SHEET}#{name}",
+        _case_maker(original, variable, integer),
+        (name,),
+        oracles,
+        compare=_compare(set(allowed)),
+    )
 
 
 _squared_error = (y - (w * x + b)) ** 2 / 2
 _sigmoid = 1 / (1 + sympy.exp(-z))
 _bce = -(y * sympy.log(_sigmoid) + (1 - y) * sympy.log(1 - _sigmoid))
-_softmax_ce = -sympy.log(sympy.exp(z1) / (sympy.exp(z1) + sympy.exp(z2) + sympy.exp(z3)))
+_softmax_ce = -sympy.log(
+    sympy.exp(z1) / (sympy.exp(z1) + sympy.exp(z2) + sympy.exp(z3))
+)
 
 EXERCISES = [
     _exercise("squared_error_dw", 1, _squared_error, w, (x, y, w, b)),
@@ -211,11 +283,24 @@ EXERCISES = [
     _exercise("sigmoid_dz", 1, _sigmoid, z, (z,)),
     _exercise("bce_dz", 1, _bce, z, (y, z)),
     # d tanh(a)/da = 1 - tanh(a)**2; the answer must use the output h only.
-    Exercise(MODULE, "tanh_da_from_output", 1, f"{SHEET}#tanh_da_from_output",
-             _case_maker(1 - h**2, None), ("tanh_da_from_output",),
-             {SYMPY: _sympy_oracle(1 - h**2)}, compare=_compare({h})),
+    Exercise(
+        MODULE,
+        "tanh_da_from_output",
+        1,
+        f"{SHEET}#tanh_da_from_output",
+        _case_maker(1 - h**2, None),
+        ("tanh_da_from_output",),
+        {SYMPY: _sympy_oracle(1 - h**2)},
+        compare=_compare({h}),
+    ),
     _exercise("softmax_ce_dz1", 1, _softmax_ce, z1, (z1, z2, z3)),
-    _exercise("conv_output_size", 1, sympy.floor((H + 2 * P - K) / S) + 1, None,
-              (H, K, P, S), derivative=sympy.floor((H + 2 * P - K) / S) + 1,
-              integer=True),
+    _exercise(
+        "conv_output_size",
+        1,
+        sympy.floor((H + 2 * P - K) / S) + 1,
+        None,
+        (H, K, P, S),
+        derivative=sympy.floor((H + 2 * P - K) / S) + 1,
+        integer=True,
+    ),
 ]

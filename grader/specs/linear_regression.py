@@ -30,8 +30,10 @@ def _loss_of(X, y, w, b):
 
 
 def _predict_cases(rng):
-    return [Case({k: c.inputs[k] for k in ("X", "w", "b")}, batch=c.batch, small=c.small)
-            for c in _model_cases(rng)]
+    return [
+        Case({k: c.inputs[k] for k in ("X", "w", "b")}, batch=c.batch, small=c.small)
+        for c in _model_cases(rng)
+    ]
 
 
 def _predict_tf(case):
@@ -54,7 +56,9 @@ def _loss_cases(rng):
     cases = []
     for n, small in [(5, True), (3, True), (20, False)]:
         y = rng.normal(size=n)
-        cases.append(Case({"y_hat": y + rng.normal(size=n), "y": y}, batch=n, small=small))
+        cases.append(
+            Case({"y_hat": y + rng.normal(size=n), "y": y}, batch=n, small=small)
+        )
     return cases
 
 
@@ -92,7 +96,10 @@ def _grad_sympy(case):
         return None
     dw, db = sympy_gradients(
         lambda X_, y_, w_, b_: formulas.mse(formulas.linear(X_, w_, b_), y_),
-        [X.shape, y.shape, w.shape, ()], [X, y, w, b], wrt=(2, 3))
+        [X.shape, y.shape, w.shape, ()],
+        [X, y, w, b],
+        wrt=(2, 3),
+    )
     return dw, db
 
 
@@ -106,9 +113,17 @@ def _grad_fd(case):
 def _step_cases(rng):
     cases = []
     for d, lr in [(3, 0.1), (5, 0.01)]:
-        cases.append(Case({"w": rng.normal(size=d), "b": float(rng.normal()),
-                           "dw": rng.normal(size=d), "db": float(rng.normal()),
-                           "lr": lr}))
+        cases.append(
+            Case(
+                {
+                    "w": rng.normal(size=d),
+                    "b": float(rng.normal()),
+                    "dw": rng.normal(size=d),
+                    "db": float(rng.normal()),
+                    "lr": lr,
+                }
+            )
+        )
     return cases
 
 
@@ -132,8 +147,11 @@ def _fit_cases(rng):
     cases = []
     for n, d, lr, epochs in [(6, 2, 0.1, 25), (10, 3, 0.05, 40)]:
         X, y, w, b = regression_data(rng, n, d)
-        cases.append(Case({"X": X, "y": y, "lr": lr, "epochs": epochs, "w0": w, "b0": b},
-                          batch=n))
+        cases.append(
+            Case(
+                {"X": X, "y": y, "lr": lr, "epochs": epochs, "w0": w, "b0": b}, batch=n
+            )
+        )
     return cases
 
 
@@ -159,19 +177,55 @@ def _mse_tf(X, y, w, b):
 
 
 EXERCISES = [
-    Exercise(MODULE, "predict", 1, f"{SHEET}#predict", _predict_cases, ("y_hat",),
-             {TENSORFLOW: _predict_tf, SYMPY: _predict_sympy}, mistakes=("sign-flipped",)),
-    Exercise(MODULE, "mse_loss", 1, f"{SHEET}#mse_loss", _loss_cases, ("loss",),
-             {TENSORFLOW: _loss_tf, SYMPY: _loss_sympy},
-             mistakes=("missing-half", "sum-not-mean")),
-    Exercise(MODULE, "mse_gradients", 2, f"{SHEET}#mse_gradients", _model_cases,
-             ("dw", "db"), {TENSORFLOW: _grad_tf, SYMPY: _grad_sympy,
-                            FINITE_DIFFERENCES: _grad_fd},
-             mistakes=("missing-half", "sum-not-mean", "sign-flipped")),
-    Exercise(MODULE, "gd_step", 1, f"{SHEET}#gd_step", _step_cases, ("w", "b"),
-             {TENSORFLOW: _step_tf}, mistakes=("sign-flipped",),
-             variants={"sign-flipped": _step_uphill}),
-    Exercise(MODULE, "fit", 2, f"{SHEET}#fit", _fit_cases, ("w", "b", "losses"),
-             {TENSORFLOW: lambda case: gradient_descent_tf(case, _mse_tf)},
-             mistakes=("loss-after-update", "missing-half")),
+    Exercise(
+        MODULE,
+        "predict",
+        1,
+        f"{SHEET}#predict",
+        _predict_cases,
+        ("y_hat",),
+        {TENSORFLOW: _predict_tf, SYMPY: _predict_sympy},
+        mistakes=("sign-flipped",),
+    ),
+    Exercise(
+        MODULE,
+        "mse_loss",
+        1,
+        f"{SHEET}#mse_loss",
+        _loss_cases,
+        ("loss",),
+        {TENSORFLOW: _loss_tf, SYMPY: _loss_sympy},
+        mistakes=("missing-half", "sum-not-mean"),
+    ),
+    Exercise(
+        MODULE,
+        "mse_gradients",
+        2,
+        f"{SHEET}#mse_gradients",
+        _model_cases,
+        ("dw", "db"),
+        {TENSORFLOW: _grad_tf, SYMPY: _grad_sympy, FINITE_DIFFERENCES: _grad_fd},
+        mistakes=("missing-half", "sum-not-mean", "sign-flipped"),
+    ),
+    Exercise(
+        MODULE,
+        "gd_step",
+        1,
+        f"{SHEET}#gd_step",
+        _step_cases,
+        ("w", "b"),
+        {TENSORFLOW: _step_tf},
+        mistakes=("sign-flipped",),
+        variants={"sign-flipped": _step_uphill},
+    ),
+    Exercise(
+        MODULE,
+        "fit",
+        2,
+        f"{SHEET}#fit",
+        _fit_cases,
+        ("w", "b", "losses"),
+        {TENSORFLOW: lambda case: gradient_descent_tf(case, _mse_tf)},
+        mistakes=("loss-after-update", "missing-half"),
+    ),
 ]
