@@ -582,24 +582,26 @@ def _pool_routed(case, duplicate_ties=False, overwrite=False):
 def _cnn_keras(case):
     """The capstone as a Keras Sequential in float64, weights set from the case."""
     tf = tfo.tf()
-    keras = tf.keras
     x, labels, params = case.inputs.values()
-    f64 = {"dtype": "float64"}
-    model = keras.Sequential(
-        [
-            keras.Input(shape=x.shape[1:], dtype="float64"),
-            keras.layers.Conv2D(params["conv_b"].size, 3, activation="relu", **f64),
-            keras.layers.MaxPooling2D(2, **f64),
-            keras.layers.Flatten(**f64),
-            keras.layers.Dense(params["dense1_b"].size, activation="relu", **f64),
-            keras.layers.Dense(params["dense2_b"].size, **f64),
-        ]
-    )
-    model.set_weights([params[name] for name in PARAMS])
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True, **f64)
-    with tf.GradientTape() as tape:
-        loss = loss_fn(labels, model(tfo.constant(x)))
+    f64 = {"dtype": "float64"}  # explicit, as well as the block's default
+    with tfo.keras_float64() as keras:
+        model = keras.Sequential(
+            [
+                keras.Input(shape=x.shape[1:], dtype="float64"),
+                keras.layers.Conv2D(params["conv_b"].size, 3, activation="relu", **f64),
+                keras.layers.MaxPooling2D(2, **f64),
+                keras.layers.Flatten(**f64),
+                keras.layers.Dense(params["dense1_b"].size, activation="relu", **f64),
+                keras.layers.Dense(params["dense2_b"].size, **f64),
+            ]
+        )
+        model.set_weights([params[name] for name in PARAMS])
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True, **f64)
+        with tf.GradientTape() as tape:
+            loss = loss_fn(labels, model(tfo.constant(x)))
     grads = tape.gradient(loss, model.trainable_weights)
+    if any(g.dtype != tf.float64 for g in grads):
+        raise RuntimeError("the Keras reference ran in float32, not float64")
     return tfo.numpy(loss), {
         name: g.numpy() for name, g in zip(PARAMS, grads, strict=True)
     }
