@@ -113,7 +113,7 @@ def build(course_dir, chapters=None, exam=None, force=False) -> list[str]:
     """Write or update the course; return one line per thing done or noticed."""
     course = Path(course_dir)
     available = chapters_available()
-    chosen = list(chapters or available)
+    chosen = list(available if chapters is None else chapters)
     unknown = [c for c in chosen if c not in available]
     if unknown:
         raise BuildError(
