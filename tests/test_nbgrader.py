@@ -33,10 +33,21 @@ def _environment(base: Path) -> dict:
     """The grader importable, a kernelspec for this interpreter, no user config."""
     kernel = base / "jupyter" / "kernels" / "python3"
     kernel.mkdir(parents=True, exist_ok=True)
-    (kernel / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3", "language": "python",
-    }))
+    (kernel / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    sys.executable,
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                ],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        )
+    )
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     return {
         **os.environ,
@@ -51,8 +62,9 @@ def _environment(base: Path) -> dict:
 
 
 def _run(args, cwd, env, timeout=600):
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert done.returncode == 0, f"{' '.join(map(str, args))} failed:\n{done.stderr}"
     return done
 
@@ -63,8 +75,11 @@ def _solution_texts(**replace):
     texts = {}
     for chunk in chunks:
         if chunk.name:
-            lines = [line for line in chunk.text.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+            lines = [
+                line
+                for line in chunk.text.splitlines()
+                if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+            ]
             texts[chunk.name] = "\n".join(lines)
     for name, (old, new) in replace.items():
         assert old in texts[name]
@@ -73,11 +88,13 @@ def _solution_texts(**replace):
 
 
 WRONG_FIT = {"fit": ("return w, b, losses", "return w, b, losses[1:] + [0.0]")}
-LOOPING_FIT = {"fit": (
-    "    w, b, losses = w0, b0, []",
-    "    while True:\n        try:\n            pass\n        except BaseException:\n"
-    "            pass",
-)}
+LOOPING_FIT = {
+    "fit": (
+        "    w, b, losses = w0, b0, []",
+        "    while True:\n        try:\n            pass\n"
+        "        except BaseException:\n            pass",
+    )
+}
 
 
 def _fill(notebook, texts):
@@ -89,8 +106,11 @@ def _fill(notebook, texts):
 
 
 def _cell(notebook, grade_id):
-    return next(c for c in notebook.cells
-                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(
+        c
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id
+    )
 
 
 def _as_module(texts):
@@ -118,8 +138,7 @@ def course(tmp_path_factory):
     env = _environment(base)
     timings = {}
     started = time.monotonic()
-    _run([sys.executable, "-m", "grader", "nbgrader", "build", root,
-          "--chapters", CHAPTER], ROOT, env)
+    course_builder.build(root, chapters=[CHAPTER])
     _run(["nbgrader", "generate_assignment", CHAPTER], root, env)
     release = root / "release" / CHAPTER / f"{CHAPTER}.ipynb"
     for student, (texts, tamper, _) in STUDENTS.items():
@@ -138,7 +157,9 @@ def course(tmp_path_factory):
     started = time.monotonic()
     _run(["nbgrader", "autograde", CHAPTER], root, env, timeout=1200)
     timings["autograde, all students"] = time.monotonic() - started
-    timings["autograde per student"] = timings["autograde, all students"] / len(STUDENTS)
+    timings["autograde per student"] = timings["autograde, all students"] / len(
+        STUDENTS
+    )
     _run(["nbgrader", "export", "--to", "grades.csv"], root, env)
     print("\nnbgrader timings (s):", json.dumps(timings, indent=1))
     return root, env
@@ -157,10 +178,14 @@ def _nbgrader_verdicts(root, student):
     notebook = _autograded(root, student)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         for name, points in POINTS.items():
-            grade = gradebook.find_grade(f"{CHAPTER}-{name}-test", CHAPTER, CHAPTER,
-                                         student)
-            errors = [o for o in _cell(notebook, f"{CHAPTER}-{name}-test").outputs
-                      if o.output_type == "error"]
+            grade = gradebook.find_grade(
+                f"{CHAPTER}-{name}-test", CHAPTER, CHAPTER, student
+            )
+            errors = [
+                o
+                for o in _cell(notebook, f"{CHAPTER}-{name}-test").outputs
+                if o.output_type == "error"
+            ]
             text = "\n".join(errors[0].traceback) if errors else ""
             verdicts[name] = (grade.score == points, text)
     return verdicts
@@ -171,7 +196,7 @@ def _nbgrader_verdicts(root, student):
 
 @pytest.mark.parametrize("module", course_builder.chapters_available())
 def test_stub_cells_match_exercises(module):
-    """Does generating the assignment leave, for each function, the stub of exercises/?"""
+    """Does generate_assignment leave, for each function, the stub of exercises/?"""
     from grader.nbgrader_course import ClearSolutionsAsExercises
 
     notebook = course_builder.chapter_notebook(module, seed=1)
@@ -180,7 +205,8 @@ def test_stub_cells_match_exercises(module):
     expected = {chunk.name: chunk.text for chunk in stubs if chunk.name}
     solution_cells = {
         c.metadata.nbgrader["grade_id"].split("-", 1)[1]: c.source
-        for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
     }
     graded = {e.name for e in spec.load_chapter(module)}
     assert graded <= set(solution_cells)
@@ -195,9 +221,14 @@ def test_notebook_cells_follow_nbgrader_schema():
     assert len(ids) == len(set(ids))
     for name, points in POINTS.items():
         test = _cell(notebook, f"{CHAPTER}-{name}-test").metadata.nbgrader
-        assert test == {"grade": True, "grade_id": f"{CHAPTER}-{name}-test",
-                        "locked": True, "points": points, "schema_version": 3,
-                        "solution": False}
+        assert test == {
+            "grade": True,
+            "grade_id": f"{CHAPTER}-{name}-test",
+            "locked": True,
+            "points": points,
+            "schema_version": 3,
+            "solution": False,
+        }
         source = _cell(notebook, f"{CHAPTER}-{name}-test").source
         assert "### BEGIN HIDDEN TESTS" in source and "seed=7" in source
 
@@ -209,7 +240,8 @@ def test_rebuild_is_safe_and_says_what_changed(tmp_path):
     config = tmp_path / "nbgrader_config.py"
     config.write_text(config.read_text() + "c.Exchange.root = '/srv/exchange'\n")
     assert course_builder.build(tmp_path, chapters=[CHAPTER]) == [
-        f"unchanged: 4 files under {tmp_path / 'source'}"]
+        f"unchanged: 4 files under {tmp_path / 'source'}"
+    ]
     assert "c.Exchange.root = '/srv/exchange'" in config.read_text()
 
     path = tmp_path / "source" / CHAPTER / f"{CHAPTER}.ipynb"
@@ -221,33 +253,56 @@ def test_rebuild_is_safe_and_says_what_changed(tmp_path):
     (tmp_path / "release" / CHAPTER).mkdir(parents=True)
     forced = course_builder.build(tmp_path, chapters=[CHAPTER], force=True)
     assert any("changed linear_regression-predict-task" in line for line in forced)
-    assert any("generate_assignment linear_regression --force" in line
-               for line in forced)
+    assert any(
+        "generate_assignment linear_regression --force" in line for line in forced
+    )
+
+
+def test_command_line_builds_and_refuses_unknown_chapters(tmp_path, capsys):
+    """Does `python -m grader nbgrader build` say what it wrote, exit 2 on a typo?"""
+    from grader import cli
+
+    assert cli.main(["nbgrader", "build", str(tmp_path), "--chapters", CHAPTER]) == 0
+    assert "new      nbgrader_config.py" in capsys.readouterr().out
+    assert cli.main(["nbgrader", "build", str(tmp_path), "--chapters", "cnnn"]) == 2
+    assert "no chapter called cnnn" in capsys.readouterr().err
 
 
 def test_exam_picks_exercises_and_points(tmp_path):
     """Does an exam file give its exercises, its points and their helpers?"""
     exam = tmp_path / "midterm.toml"
-    exam.write_text('title = "Midterm"\n[exercises]\n'
-                    '"softmax_regression.softmax" = 3\n'
-                    '"linear_regression.mse_gradients" = 4\n')
+    exam.write_text(
+        'title = "Midterm"\n[exercises]\n'
+        '"softmax_regression.softmax" = 3\n'
+        '"linear_regression.mse_gradients" = 4\n'
+    )
     lines = course_builder.build(tmp_path / "c", chapters=[CHAPTER], exam=exam)
     assert "new      source/midterm/midterm.ipynb" in lines
     notebook = nbformat.read(tmp_path / "c/source/midterm/midterm.ipynb", 4)
-    points = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
-              for c in notebook.cells if c.metadata.nbgrader["grade"]}
-    assert points == {"softmax_regression-softmax-test": 3.0,
-                      "linear_regression-mse_gradients-test": 4.0}
+    points = {
+        c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
+        for c in notebook.cells
+        if c.metadata.nbgrader["grade"]
+    }
+    assert points == {
+        "softmax_regression-softmax-test": 3.0,
+        "linear_regression-mse_gradients-test": 4.0,
+    }
     assert notebook.cells[1].source.count("import numpy as np") == 1
 
 
-@pytest.mark.parametrize("picks, complaint", [
-    ('"linear_regression.fit" = 2', "calls gd_step"),
-    ('"linear_regression.predict" = 1\n"logistic_regression.predict" = 1',
-     "would share one name"),
-    ('"linear_regression.nothing" = 1', "no exercise is called"),
-    ('"linear_regression.predict" = 0', "positive number of points"),
-])
+@pytest.mark.parametrize(
+    "picks, complaint",
+    [
+        ('"linear_regression.fit" = 2', "calls gd_step"),
+        (
+            '"linear_regression.predict" = 1\n"logistic_regression.predict" = 1',
+            "would share one name",
+        ),
+        ('"linear_regression.nothing" = 1', "no exercise is called"),
+        ('"linear_regression.predict" = 0', "positive number of points"),
+    ],
+)
 def test_exam_mistakes_are_explained(tmp_path, picks, complaint):
     """Is an exam that cannot work refused with a sentence that says why?"""
     exam = tmp_path / "exam.toml"
@@ -271,8 +326,10 @@ def test_module_source_keeps_definitions_only():
         "def broken(:",
     ]
     source = module_source(cells, failed={5})
-    assert source == ("import numpy as np\n\ndef f(x):\n    return x + 1\n\n"
-                      "y = f(2)\n\n@staticmethod\ndef g():\n    pass\n")
+    assert source == (
+        "import numpy as np\n\ndef f(x):\n    return x + 1\n\n"
+        "y = f(2)\n\n@staticmethod\ndef g():\n    pass\n"
+    )
 
 
 # End to end --------------------------------------------------------------------
@@ -282,7 +339,9 @@ def test_autograde_gives_each_student_the_exact_score(course):
     """Do nbgrader's autograde and export give every student the expected score?"""
     root, _ = course
     with open(root / "grades.csv") as table:
-        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(table)}
+        scores = {
+            row["student_id"]: float(row["score"]) for row in csv.DictReader(table)
+        }
     assert scores == {student: float(s) for student, (_, _, s) in STUDENTS.items()}
 
 
@@ -312,26 +371,59 @@ def test_same_verdict_in_pytest_check_and_nbgrader(course, tmp_path):
         texts = STUDENTS[student][0]
         folder = tmp_path / student
         folder.mkdir()
-        source = (_as_module(texts) if texts else
-                  (ROOT / "exercises" / f"{CHAPTER}.py").read_text())
+        source = (
+            _as_module(texts)
+            if texts
+            else (ROOT / "exercises" / f"{CHAPTER}.py").read_text()
+        )
         (folder / f"{CHAPTER}.py").write_text(source)
 
         checked = subprocess.run(
-            [sys.executable, "-m", "grader", "check", folder, "--only", CHAPTER,
-             "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-        by_check = {e["name"].split(".")[1]: e
-                    for e in json.loads(checked.stdout)["exercises"]}
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "check",
+                folder,
+                "--only",
+                CHAPTER,
+                "--json",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        by_check = {
+            e["name"].split(".")[1]: e for e in json.loads(checked.stdout)["exercises"]
+        }
 
         junit = tmp_path / f"{student}.xml"
         subprocess.run(
-            [sys.executable, "-m", "pytest", "exercises/test_exercises.py", "-q",
-             "--kit-dir", folder, "-k", CHAPTER, f"--junitxml={junit}"], cwd=ROOT, env=env, capture_output=True,
-            timeout=600)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "exercises/test_exercises.py",
+                "-q",
+                "--kit-dir",
+                folder,
+                "-k",
+                CHAPTER,
+                f"--junitxml={junit}",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=600,
+        )
         by_pytest = {}
         for case in ET.parse(junit).getroot().iter("testcase"):
             name = case.get("name").split("[")[1].rstrip("]").split(".")[1]
-            by_pytest[name] = not any(child.tag in ("failure", "error")
-                                      for child in case)
+            by_pytest[name] = not any(
+                child.tag in ("failure", "error") for child in case
+            )
 
         by_nbgrader = _nbgrader_verdicts(root, student)
         for name in POINTS:
