@@ -22,6 +22,8 @@ pytest.importorskip("nbgrader")
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = "linear_regression"
+# The nbgrader of this interpreter, whether or not its scripts are on PATH.
+NBGRADER = [sys.executable, "-m", "nbgrader"]
 POINTS = {e.name: e.points for e in spec.load_chapter(CHAPTER)}
 TOTAL = sum(POINTS.values())
 
@@ -139,7 +141,7 @@ def course(tmp_path_factory):
     timings = {}
     started = time.monotonic()
     course_builder.build(root, chapters=[CHAPTER])
-    _run(["nbgrader", "generate_assignment", CHAPTER], root, env)
+    _run([*NBGRADER, "generate_assignment", CHAPTER], root, env)
     release = root / "release" / CHAPTER / f"{CHAPTER}.ipynb"
     for student, (texts, tamper, _) in STUDENTS.items():
         notebook = nbformat.read(release, as_version=4)
@@ -155,12 +157,12 @@ def course(tmp_path_factory):
         nbformat.write(notebook, folder / f"{CHAPTER}.ipynb")
     timings["build, release, submissions"] = time.monotonic() - started
     started = time.monotonic()
-    _run(["nbgrader", "autograde", CHAPTER], root, env, timeout=1200)
+    _run([*NBGRADER, "autograde", CHAPTER], root, env, timeout=1200)
     timings["autograde, all students"] = time.monotonic() - started
     timings["autograde per student"] = timings["autograde, all students"] / len(
         STUDENTS
     )
-    _run(["nbgrader", "export", "--to", "grades.csv"], root, env)
+    _run([*NBGRADER, "export", "--to", "grades.csv"], root, env)
     print("\nnbgrader timings (s):", json.dumps(timings, indent=1))
     return root, env
 
@@ -358,7 +360,7 @@ def test_release_has_no_solutions_and_no_hidden_tests(course):
 def test_feedback_hides_the_hidden_tests(course):
     """Does the feedback HTML leave out the hidden-test region and its seed?"""
     root, env = course
-    _run(["nbgrader", "generate_feedback", CHAPTER, "--student", "wrong"], root, env)
+    _run([*NBGRADER, "generate_feedback", CHAPTER, "--student", "wrong"], root, env)
     html = next((root / "feedback" / "wrong" / CHAPTER).glob("*.html")).read_text()
     assert "fit: does not match" in html or "fit -&gt; losses" in html
     assert "HIDDEN TESTS" not in html and "hidden=True" not in html
