@@ -1,6 +1,7 @@
-"""The child process that imports a student's module and calls its functions.
+"""The child process that imports a student's modules and calls their functions.
 
-It is started by ``grader.runner`` with a clean interpreter, reads requests
+It is started by ``grader.runner`` with a clean interpreter, one per student
+folder (the folder's modules share it), reads requests
 from one pipe and writes answers to another, so that anything the student's
 code prints or reads on the standard streams never mixes with the protocol.
 This module imports nothing of the grader but the codec: monkeypatching the
@@ -28,7 +29,7 @@ def main(request_fd: int, answer_fd: int, memory_limit: int) -> None:
     _limit(resource.RLIMIT_AS, memory_limit)
     _limit(resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT)
     sys.setrecursionlimit(3000)
-    student, path = None, ""
+    modules, folder = {}, None
     requests = os.fdopen(request_fd, "rb", buffering=0)
     answers = os.fdopen(answer_fd, "wb", buffering=0)
     while True:
@@ -37,12 +38,22 @@ def main(request_fd: int, answer_fd: int, memory_limit: int) -> None:
             return
         request = codec.decode(_read_exact(requests, struct.unpack("<Q", header)[0]))
         if request["op"] == "load":
-            path = request["path"]
-            student, answer = _load(path)
+            if folder is None:
+                folder = os.path.dirname(request["path"])
+                _confine(folder)
+            modules[request["name"]], answer = _load(request["name"], request["path"])
         else:
-            answer = _call(student, path, request)
+            answer = _call(modules.get(request["module"]), folder, request)
         data = _encode_answer(answer)
         answers.write(struct.pack("<Q", len(data)) + data)
+
+
+def _confine(folder):
+    _sandbox.confine(
+        read=_sandbox.python_paths() + list(_sandbox.SYSTEM_READ) + [folder],
+        write=[os.getcwd()],
+    )
+    sys.path.insert(0, folder)
 
 
 def _limit(which, value):
@@ -61,24 +72,18 @@ def _read_exact(stream, size):
     return b"".join(chunks)
 
 
-def _load(path):
-    folder = os.path.dirname(path)
-    _sandbox.confine(
-        read=_sandbox.python_paths() + list(_sandbox.SYSTEM_READ) + [folder],
-        write=[os.getcwd()],
-    )
-    spec = importlib.util.spec_from_file_location("student_module", path)
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(f"student_{name}", path)
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, folder)
     try:
         spec.loader.exec_module(module)
     except BaseException as exc:  # any failure at import is the student's to see
-        return None, _failure(exc, path)
+        return None, _failure(exc, os.path.dirname(path))
     names = [name for name in dir(module) if callable(getattr(module, name, None))]
     return module, {"status": "ok", "names": names}
 
 
-def _call(student, path, request):
+def _call(student, folder, request):
     function = getattr(student, request["function"], None)
     if not callable(function):
         return {"status": "missing"}
@@ -95,7 +100,7 @@ def _call(student, path, request):
             ):
                 value = function(*args, **kwargs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-            return _failure(exc, path)
+            return _failure(exc, folder)
     return {
         "status": "ok",
         "value": value,
@@ -110,11 +115,12 @@ def _limit_cpu(seconds):
     resource.setrlimit(resource.RLIMIT_CPU, (int(seconds) + 1, hard))
 
 
-def _failure(exc, path):
+def _failure(exc, folder):
+    """The exception with the student's own frames only (files in their folder)."""
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
-        if os.path.abspath(frame.filename) == os.path.abspath(path)
+        if os.path.dirname(os.path.abspath(frame.filename)) == os.path.abspath(folder)
     ]
     where = "".join(traceback.format_list(frames[-5:]))
     status = "not_implemented" if isinstance(exc, NotImplementedError) else "exception"

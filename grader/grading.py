@@ -17,7 +17,7 @@ from grader import spec as specs
 from grader.cache import DiskCache
 from grader.compare import Mismatch, compare
 from grader.diagnoses import MISTAKES, Evidence, diagnose
-from grader.runner import LOAD_SECONDS, CallResult, StudentModule
+from grader.runner import LOAD_SECONDS, CallResult, StudentProcess
 
 STATUSES = ("pass", "fail", "error", "timeout", "not_implemented", "missing")
 
@@ -60,7 +60,7 @@ class Grader:
         # Overrides every exercise's per-call limit (and scales the import limit).
         self.time_limit = time_limit
         self.references = references or References(DiskCache() if cache else None)
-        self._modules: dict[str, StudentModule] = {}
+        self._student: StudentProcess | None = None
 
     def __enter__(self):
         return self
@@ -69,9 +69,9 @@ class Grader:
         self.close()
 
     def close(self):
-        for module in self._modules.values():
-            module.close()
-        self._modules.clear()
+        if self._student is not None:
+            self._student.close()
+            self._student = None
 
     def grade_all(self, exercises) -> list[Result]:
         return [self.grade(exercise) for exercise in exercises]
@@ -84,7 +84,8 @@ class Grader:
         cases = make_cases(exercise, self.seed)
         used: list[str] = []
         for index, case in enumerate(cases):
-            call = self._modules[exercise.module].call(
+            call = self._student.call(
+                exercise.module,
                 exercise.name,
                 list(case.inputs.values()),
                 case.kwargs,
@@ -106,20 +107,18 @@ class Grader:
         path = self.folder / f"{exercise.module}.py"
         if not path.is_file():
             return _result(exercise, "missing", f"{path} not found")
-        if exercise.module not in self._modules:
+        if self._student is None:
             load_seconds = 3 * self.time_limit if self.time_limit else LOAD_SECONDS
-            self._modules[exercise.module] = StudentModule(
-                path, load_seconds
-            ).__enter__()
-        module = self._modules[exercise.module]
-        if module.load_error is not None:
-            status = "timeout" if module.load_error.status == "timeout" else "error"
+            self._student = StudentProcess(self.folder, load_seconds)
+        loaded = self._student.load(exercise.module)
+        if loaded.status != "ok":
+            status = "timeout" if loaded.status == "timeout" else "error"
             return _result(
                 exercise,
                 status,
-                f"importing {path.name} failed:\n{_indent(module.load_error.error)}",
+                f"importing {path.name} failed:\n{_indent(loaded.error)}",
             )
-        if exercise.name not in module.names:
+        if exercise.name not in (loaded.value or []):
             return _result(
                 exercise, "missing", f"{path.name} has no function {exercise.name}"
             )

@@ -1,8 +1,9 @@
 """The only code that calls student functions.
 
-Each student module is imported in a fresh child interpreter (never a fork of
-the grader, which may hold TensorFlow) with a memory limit, a CPU limit and a
-scratch working directory. Every call has a wall-clock limit: when it runs out
+A student's modules are imported in a fresh child interpreter, one per student
+folder (never a fork of the grader, which may hold TensorFlow), with a memory
+limit, a CPU limit, a scratch working directory and, on Linux, a Landlock file
+sandbox (``grader._sandbox``). Every call has a wall-clock limit: when it runs out
 the child is killed and the next call starts a new one, so one infinite loop
 costs one exercise and grading goes on. Arguments are sent as copies and come
 back after the call, so an argument modified in place is seen and reported.
@@ -53,38 +54,60 @@ class CallResult:
     output: str = ""
 
 
-class StudentModule:
-    """A student's module, loaded in its own process; use as a context manager."""
+class StudentProcess:
+    """The child process of one student folder; its modules load into it.
+
+    Use as a context manager. After a timeout or a crash the child is gone;
+    the next call starts a new one and imports again what it needs.
+    """
 
     def __init__(
         self,
-        path: Path,
+        folder: Path,
         load_seconds: float = LOAD_SECONDS,
         memory_limit: int = MEMORY_LIMIT,
     ):
-        self.path = Path(path).resolve()
+        self.folder = Path(folder).resolve()
         self.load_seconds = load_seconds
         self.memory_limit = memory_limit
         self._process = None
         self._scratch = None
-        self.load_error: CallResult | None = None
-        self.names: list[str] = []
+        self._loaded: dict[str, CallResult] = {}
+        # An import that failed or hung is not tried again after a restart.
+        self._failed: dict[str, CallResult] = {}
 
     def __enter__(self):
-        self._start()
         return self
 
     def __exit__(self, *exc_info):
         self.close()
 
-    def call(self, function, args, kwargs=None, seconds=10.0) -> CallResult:
-        """Call ``function(*args, **kwargs)`` in the child, within ``seconds``."""
+    def load(self, module: str) -> CallResult:
+        """Import ``<folder>/<module>.py``: ``ok`` with the names it defines."""
+        if module in self._failed:
+            return self._failed[module]
         if self._process is None:
             self._start()
-        if self.load_error is not None:
-            return self.load_error
+        if module not in self._loaded:
+            path = str(self.folder / f"{module}.py")
+            answer = self._ask(
+                {"op": "load", "name": module, "path": path}, self.load_seconds
+            )
+            if answer.status == "timeout":
+                answer.error = "importing your module did not finish in time"
+            if answer.status != "ok":
+                self._failed[module] = answer
+            self._loaded[module] = answer
+        return self._loaded[module]
+
+    def call(self, module, function, args, kwargs=None, seconds=10.0) -> CallResult:
+        """Call ``module.function(*args, **kwargs)`` in the child within ``seconds``."""
+        loaded = self.load(module)
+        if loaded.status != "ok":
+            return loaded
         request = {
             "op": "call",
+            "module": module,
             "function": function,
             "args": list(args),
             "kwargs": dict(kwargs or {}),
@@ -101,6 +124,7 @@ class StudentModule:
 
     def _start(self):
         self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="dlmk-")
+        self._loaded = {}
         request_read, self._request_write = os.pipe()
         self._answer_read, answer_write = os.pipe()
         self._output_path = Path(self._scratch.name) / "output.txt"
@@ -125,12 +149,6 @@ class StudentModule:
             )
         os.close(request_read)
         os.close(answer_write)
-        answer = self._ask({"op": "load", "path": str(self.path)}, self.load_seconds)
-        if answer.status == "ok":
-            self.load_error = None
-            self.names = list(answer.value or [])
-        else:
-            self.load_error = _as_load_error(answer)
 
     def _ask(self, request, seconds) -> CallResult:
         started = time.monotonic()
@@ -246,12 +264,6 @@ def _as_call_result(answer, elapsed):
     )
 
 
-def _as_load_error(answer):
-    if answer.status == "timeout":
-        answer.error = "importing your module did not finish in time"
-    return answer
-
-
 def _describe_exit(code):
     if code is None:
         return "the Python process running your code stopped responding"
@@ -265,3 +277,20 @@ def _describe_exit(code):
         }
         return f"the Python process running your code ended: {reasons.get(name, name)}"
     return f"the Python process running your code exited with status {code} (os._exit?)"
+
+
+class StudentModule:
+    """One student module on its own (a ``StudentProcess`` of its folder)."""
+
+    def __init__(self, path: Path, **limits):
+        self.path = Path(path).resolve()
+        self._process = StudentProcess(self.path.parent, **limits)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._process.close()
+
+    def call(self, function, args, kwargs=None, seconds=10.0) -> CallResult:
+        return self._process.call(self.path.stem, function, args, kwargs, seconds)
