@@ -348,13 +348,19 @@ def test_autograde_gives_each_student_the_exact_score(course):
 
 
 def test_release_has_no_solutions_and_no_hidden_tests(course):
-    """Does the release keep solutions, hidden cases and .py files out?"""
+    """Does the release have the stubs of exercises/, and no solution or hidden case?"""
     root, _ = course
     release = root / "release" / CHAPTER
     text = (release / f"{CHAPTER}.ipynb").read_text()
     assert "BEGIN SOLUTION" not in text and "HIDDEN" not in text
     assert "hidden=True" not in text and "return X @ w + b" not in text
     assert not list(release.rglob("*.py"))
+    # nbgrader only logs a broken nbgrader_config.py; its stubs would then differ.
+    _, stubs = course_builder.read_module(ROOT / "exercises" / f"{CHAPTER}.py")
+    expected = {chunk.name: chunk.text for chunk in stubs if chunk.name}
+    notebook = nbformat.read(release / f"{CHAPTER}.ipynb", as_version=4)
+    for name in POINTS:
+        assert _cell(notebook, f"{CHAPTER}-{name}").source == expected[name]
 
 
 def test_feedback_hides_the_hidden_tests(course):
