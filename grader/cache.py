@@ -44,7 +44,7 @@ def fingerprint() -> str:
     sources = sorted(_PACKAGE.glob("specs/*.py")) + sorted(
         _PACKAGE.glob("oracles/*.py")
     )
-    for path in sources + [_PACKAGE / "formulas.py"]:
+    for path in sources + [_PACKAGE / "formulas.py", _PACKAGE / "codec.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -61,6 +61,7 @@ class DiskCache:
 
     def __init__(self, folder: Path | None = None):
         self.folder = Path(folder) if folder else default_folder()
+        self._warned = False
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}-{fingerprint()}.npz"
@@ -74,12 +75,12 @@ class DiskCache:
             return None
         checksum, payload = data[:64], data[64:]
         if hashlib.sha256(payload).hexdigest().encode() != checksum:
-            log.warning("reference cache entry %s is corrupt; recomputing", path)
+            log.info("reference cache entry %s is corrupt; recomputing", path)
             return None
         try:
             return codec.decode(payload)
         except Exception:
-            log.warning("reference cache entry %s is unreadable; recomputing", path)
+            log.info("reference cache entry %s is unreadable; recomputing", path)
             return None
 
     def store(self, key: str, value) -> None:
@@ -93,6 +94,11 @@ class DiskCache:
                 out.write(data)
             os.replace(temporary, self.path(key))
         except OSError as exc:
-            log.warning(
-                "could not write the reference cache in %s: %s", self.folder, exc
-            )
+            if not self._warned:  # once: grading goes on without the cache
+                log.warning(
+                    "could not write the reference cache in %s (%s); "
+                    "references will be computed each run",
+                    self.folder,
+                    exc,
+                )
+                self._warned = True

@@ -1,16 +1,17 @@
 """Plain-data transport between the grader and the process that runs student code.
 
-Values cross the process boundary as an ``.npz`` archive read back with
-``allow_pickle=False``: arrays travel as raw data and everything else as a small
-JSON tree that names each node's kind. Nothing a student controls is ever
+Values cross the process boundary as one JSON header followed by raw array
+bytes: arrays travel as plain numbers (a dtype of kind b, i, u, f or c, a shape
+and an offset) and everything else as a small JSON tree that names each
+node's kind. Nothing a student controls is ever
 unpickled or evaluated; an object the codec does not know arrives as an
 ``Opaque`` placeholder that keeps only its type name and a short repr.
 """
 
 from __future__ import annotations
 
-import io
 import json
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,18 +39,32 @@ def encode(value: object) -> bytes:
     """Turn ``value`` into bytes that ``decode`` can read without pickle."""
     arrays: dict[str, np.ndarray] = {}
     tree = _to_tree(value, arrays, depth=0)
-    arrays["__tree__"] = np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
+    layout, offset = {}, 0
+    for key, array in arrays.items():
+        layout[key] = [array.dtype.str, list(array.shape), offset, array.nbytes]
+        offset += array.nbytes
+    header = json.dumps({"tree": tree, "arrays": layout}).encode()
+    body = [np.ascontiguousarray(a).tobytes() for a in arrays.values()]
+    return b"".join([struct.pack("<Q", len(header)), header, *body])
 
 
 def decode(data: bytes) -> object:
     """Read bytes written by ``encode``; arrays come back as plain ndarrays."""
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
-    tree = json.loads(arrays.pop("__tree__").tobytes().decode())
-    return _from_tree(tree, arrays)
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8 : 8 + size].decode())
+    body = memoryview(data)[8 + size :]
+    arrays = {key: _array(body, *spec) for key, spec in header["arrays"].items()}
+    return _from_tree(header["tree"], arrays)
+
+
+def _array(body, dtype, shape, offset, nbytes):
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biufc" or offset + nbytes > len(body):
+        raise ValueError(f"not a plain numeric array: {dtype}")
+    flat = np.frombuffer(
+        body, dtype=dtype, count=nbytes // max(dtype.itemsize, 1), offset=offset
+    )
+    return flat.reshape(shape).copy()
 
 
 def _to_tree(value, arrays, depth):
