@@ -7,6 +7,7 @@ all reach the same verdict through the same code.
 
 from __future__ import annotations
 
+import textwrap
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,7 +305,16 @@ def _failure(exercise, case, headline, details, mistake):
     )
     lines = [headline, f"  case: {case.describe()}"]
     lines += [f"  {line}" for line in details]
-    lines.append(f"  hint: {hint}")
+    lines.append(
+        textwrap.fill(
+            f"hint: {hint}",
+            width=88,
+            initial_indent="  ",
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+    )
     return _result(exercise, "fail", "\n".join(lines), mistake.id if mistake else None)
 
 
