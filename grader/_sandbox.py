@@ -3,7 +3,9 @@
 After ``confine`` the process (and anything it starts) can read only the
 Python installation, system libraries and the student's own folder, and can
 write only its scratch folder: ``solutions/``, the reference cache, other
-students' submissions and the grader's folders are out of reach. Landlock
+students' submissions and the grader's folders are out of reach. From Landlock
+ABI 6 (Linux 6.12) it also cannot signal, trace or read ``/proc`` of any
+process outside its sandbox, so it cannot kill the grader or another student. Landlock
 needs no privileges; where the kernel lacks it (Linux before 5.13, or another
 system) ``confine`` returns False and the code runs unconfined, protected only
 by the process boundary and the resource limits.
@@ -24,7 +26,23 @@ _FILE_RIGHTS = _EXECUTE | _WRITE_FILE | _READ_FILE | (1 << 14) | (1 << 15)
 _READ = _EXECUTE | _READ_FILE | _READ_DIR
 # Every right that ABI versions 1, 2, 3 and 5 know, by version.
 _HANDLED = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
-SYSTEM_READ = ("/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys", "/opt")
+# From ABI 6: no signals and no abstract Unix sockets out of the sandbox.
+_SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1, 2
+# /proc/self resolves to the child's own entry when ``confine`` runs: other
+# processes' entries (the grader's environment, say) stay unreadable.
+SYSTEM_READ = (
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/bin",
+    "/etc",
+    "/sys",
+    "/opt",
+    "/proc/self",
+    "/proc/cpuinfo",
+    "/proc/meminfo",
+    "/proc/stat",
+)
 
 
 def confine(read: list[str], write: list[str]) -> bool:
@@ -37,9 +55,14 @@ def confine(read: list[str], write: list[str]) -> bool:
     if abi < 1:
         return False
     handled = _HANDLED[max(v for v in _HANDLED if v <= abi)]
-    attr = ctypes.create_string_buffer(struct.pack("<Q", handled))
+    if abi >= 6:
+        scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL
+        packed = struct.pack("<QQQ", handled, 0, scoped)
+    else:
+        packed = struct.pack("<Q", handled)
+    attr = ctypes.create_string_buffer(packed)
     ruleset = libc.syscall(
-        _CREATE_RULESET, attr, ctypes.c_size_t(8), ctypes.c_uint32(0)
+        _CREATE_RULESET, attr, ctypes.c_size_t(len(packed)), ctypes.c_uint32(0)
     )
     if ruleset < 0:
         return False
@@ -89,3 +112,27 @@ def python_paths() -> list[str]:
     # A checkout of the kit on sys.path (an unusual install) would expose
     # solutions/: never grant a folder that holds one.
     return sorted(p for p in paths if not os.path.isdir(os.path.join(p, "solutions")))
+
+
+# Frameworks that compute the answers for you: the exercises are NumPy work.
+BLOCKED_IMPORTS = ("tensorflow", "keras", "tf_keras", "torch", "jax", "autograd")
+
+
+class _Refuse:
+    """A meta-path finder that refuses the frameworks the grader checks against."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED_IMPORTS:
+            raise ImportError(
+                f"importing {name} is not allowed here: the exercises are to be "
+                "solved with NumPy (the grader uses these libraries as references)"
+            )
+        return None
+
+
+def refuse_frameworks() -> None:
+    """Make ``import tensorflow`` (and the like) fail in this process."""
+    for name in list(sys.modules):
+        if name.split(".")[0] in BLOCKED_IMPORTS:
+            del sys.modules[name]
+    sys.meta_path.insert(0, _Refuse())

@@ -10,6 +10,7 @@ grader from student code changes only this process, never the verdict.
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import resource
@@ -49,6 +50,7 @@ def main(request_fd: int, answer_fd: int, memory_limit: int) -> None:
 
 
 def _confine(folder):
+    _sandbox.refuse_frameworks()
     _sandbox.confine(
         read=_sandbox.python_paths() + list(_sandbox.SYSTEM_READ) + [folder],
         write=[os.getcwd()],
@@ -117,6 +119,10 @@ def _limit_cpu(seconds):
 
 def _failure(exc, folder):
     """The exception with the student's own frames only (files in their folder)."""
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        exc = OSError(
+            f"your code printed or wrote more than {FILE_SIZE_LIMIT // 2**20} MB"
+        )
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)

@@ -129,11 +129,9 @@ def _compare_scalar(got, expected, path, rtol, atol, reference):
     if isinstance(got, (bool, np.bool_)) or not isinstance(
         got, (int, float, np.number)
     ):
-        shape = f" of shape {got.shape}" if isinstance(got, np.ndarray) else ""
-        advice = "; use float(...) or .item()" if shape else ""
+        advice = "; use float(...) or .item()" if isinstance(got, np.ndarray) else ""
         return Mismatch(
-            path,
-            f"expected a scalar (a float), got {describe_type(got)}{shape}{advice}",
+            path, f"expected a scalar (a float), got {describe_type(got)}{advice}"
         )
     if isinstance(got, complex) or np.iscomplexobj(got):
         return Mismatch(path, f"expected a real number, got the complex {got!r}")
@@ -169,6 +167,8 @@ def _compare_array(got, expected, path, rtol, atol, reference):
 
 
 def _dtype_problem(got, expected):
+    if got.kind == "c" and expected.kind != "c":
+        return f"expected real numbers ({expected}), got complex ones ({got})"
     if expected.kind == "f" and got.kind in "iub":
         return None  # integers hold exact values; the comparison decides
     if expected.kind == "f" and got != expected:
@@ -215,25 +215,35 @@ def value_details(got, expected, close):
         error = np.abs(got - expected)
         relative = error / np.abs(expected)
     error = np.where(wrong, np.where(np.isnan(error), np.inf, error), 0.0)
-    relative = np.where(wrong & np.isfinite(relative), relative, 0.0)
+    has_relative = wrong & np.isfinite(relative)
+    # where the expected value is 0 a relative error means nothing
+    largest_relative = (
+        _number(relative[has_relative].max()) if has_relative.any() else "n/a"
+    )
     lines = [
         f"{count} of {total} elements differ ({100 * count / total:.0f}%); "
         f"max abs error {_number(np.nanmax(error))}, "
-        f"max rel error {_number(np.nanmax(relative))}"
+        f"max rel error {largest_relative}"
     ]
     if got.ndim == 0:
-        lines[0] = f"got {_number(got)}, expected {_number(expected)}"
-        return lines
+        return [f"got {_pair(got, expected)}"]
     for index in list(zip(*np.nonzero(wrong)))[:MAX_INDICES]:
         label = "[" + ", ".join(str(int(i)) for i in index) + "]"
-        lines.append(
-            f"{label}: got {_number(got[index])}, expected {_number(expected[index])}"
-        )
+        lines.append(f"{label}: got {_pair(got[index], expected[index])}")
     return lines
 
 
-def _number(value):
-    return f"{float(value):.6g}"
+def _number(value, digits=6):
+    return f"{float(value):.{digits}g}"
+
+
+def _pair(got, expected):
+    """'a, expected b' with enough digits that a and b differ on the page."""
+    for digits in (6, 9, 12, 17):
+        shown = _number(got, digits), _number(expected, digits)
+        if shown[0] != shown[1]:
+            break
+    return f"{shown[0]}, expected {shown[1]}"
 
 
 def describe_type(value) -> str:

@@ -100,8 +100,9 @@ MISTAKES = {
         ),
         Mistake(
             "not-finite",
-            "your code overflows for large inputs (nan, inf or a "
-            "floating-point warning); rewrite it in a numerically stable form",
+            "your code produced nan or inf, or a floating-point warning (an "
+            "overflow, a division by zero, the log of 0?); with large inputs, use a "
+            "numerically stable form",
             _not_finite,
         ),
         Mistake(

@@ -106,6 +106,13 @@ class Grader:
 
     def _load_problem(self, exercise):
         path = self.folder / f"{exercise.module}.py"
+        if path.is_symlink():
+            return _result(
+                exercise,
+                "error",
+                f"{path.name} is a symbolic link: "
+                "submit the file itself, not a link to one",
+            )
         if not path.is_file():
             return _result(exercise, "missing", f"{path} not found")
         if self._student is None:
@@ -137,7 +144,8 @@ class Grader:
                 exercise,
                 "timeout",
                 f"{name}: did not return within {self._seconds(exercise):g} s "
-                f"(an infinite loop, or far too slow?)\n{where}",
+                f"(an infinite loop, or far too slow?)\n{where}\n"
+                f"  hint: reread {exercise.theory}",
             )
         if call.status in ("exception", "crashed"):
             return _result(

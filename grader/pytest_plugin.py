@@ -19,7 +19,10 @@ _RESULTS = pytest.StashKey[list]()
 
 
 def marker(exercise) -> str:
-    """The marker of one exercise: ``pytest exercises/ -m cnn_conv2d_forward``."""
+    """The marker of one exercise: ``pytest exercises/ -m cnn_conv2d_forward``.
+
+    Each test also carries its chapter's marker: ``pytest exercises/ -m cnn``.
+    """
     return exercise.full_name.replace(".", "_")
 
 
@@ -42,12 +45,18 @@ def pytest_configure(config):
     config.stash[_RESULTS] = []
     for exercise in spec.all_exercises():
         config.addinivalue_line("markers", f"{marker(exercise)}: {exercise.full_name}")
+    for module in spec.CHAPTERS:
+        config.addinivalue_line("markers", f"{module}: every exercise of {module}")
 
 
 def exercise_params():
     """One ``pytest.param`` per exercise, marked and named after it."""
     return [
-        pytest.param(e, id=e.full_name, marks=getattr(pytest.mark, marker(e)))
+        pytest.param(
+            e,
+            id=e.full_name,
+            marks=[getattr(pytest.mark, marker(e)), getattr(pytest.mark, e.module)],
+        )
         for e in spec.all_exercises()
     ]
 

@@ -44,6 +44,12 @@ WRONG = [
     ),
     ("softmax_ce_dz1", "def softmax_ce_dz1():\n    return -1 + 0*z2\n"),
     ("conv_output_size", "def conv_output_size():\n    return (H + 2*P - K) / S + 1\n"),
+    # 9**(9**9) would take the grader's own process minutes to evaluate
+    (
+        "squared_error_dw",
+        "def squared_error_dw():\n    return sympy.Pow(9, "
+        "sympy.Pow(9, 9, evaluate=False), evaluate=False)\n",
+    ),
     ("conv_output_size", "def conv_output_size():\n    return (H - K) // S + 1\n"),
     ("conv_output_size", "def conv_output_size():\n    return (H + P - K) // S + 1\n"),
     (

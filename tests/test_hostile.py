@@ -85,6 +85,19 @@ ATTACKS = {
         "    return " + RIGHT,
         "error",
     ),
+    "kills the grader": (
+        "import signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return " + RIGHT,
+        "error",
+    ),
+    "reads the grader's environment": (
+        "return float(len(open(f'/proc/{os.getppid()}/environ').read()))",
+        "error",
+    ),
+    "imports TensorFlow": (
+        "import tensorflow as tf\n    return float(tf.reduce_mean(tf.nn."
+        "sparse_softmax_cross_entropy_with_logits(labels, logits)))",
+        "error",
+    ),
     "modifies its input": ("logits[:] = 0\n    return " + RIGHT, "fail"),
     "returns NaN": ("return float('nan')", "fail"),
     "returns inf": ("return np.inf", "fail"),
@@ -184,3 +197,16 @@ def test_the_student_never_sees_the_graders_output(grade):
         time_limit=LIMIT,
     )
     assert "PASSED" not in results["cross_entropy"].message
+
+
+def test_symbolic_link_is_refused(tmp_path, references):
+    """Is a module that links to someone else's file refused, with a reason?"""
+    from grader.grading import Grader
+
+    (tmp_path / "softmax_regression.py").symlink_to(
+        ROOT / "solutions" / "softmax_regression.py"
+    )
+    with Grader(tmp_path, references=references, time_limit=LIMIT) as grader:
+        results = grader.grade_all(spec.select(["softmax_regression"]))
+    assert {r.status for r in results} == {"error"}
+    assert "symbolic link" in results[0].message
