@@ -57,39 +57,43 @@ def grade_class(
         references.for_exercise(exercise, seed)
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         jobs or os.cpu_count(),
         mp_context=context,
         initializer=_start_worker,
-        initargs=(references._memory,),
-    ) as pool:
-        futures = {
-            pool.submit(
-                _grade_student, Path(submissions) / s, names, seed, time_limit
-            ): s
-            for s in todo
-        }
-        try:
-            for future in as_completed(futures):
-                student = futures[future]
-                done[student] = future.result()
-                _write_atomically(
-                    folder / f"{student}.json", json.dumps(done[student], indent=2)
-                )
-                _write_atomically(out, _csv(done, names))
-                progress(len(done), len(students), student)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+        initargs=(references.snapshot(),),
+    )
+    futures = {
+        pool.submit(_grade_student, Path(submissions) / s, names, seed, time_limit): s
+        for s in todo
+    }
+    try:
+        for future in as_completed(futures):
+            student = futures[future]
+            done[student] = future.result()
+            _write_atomically(
+                folder / f"{student}.json", json.dumps(done[student], indent=2)
+            )
+            _write_atomically(out, _csv(done, names))
+            progress(len(done), len(students), student)
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
     _write_atomically(out, _csv(done, names))
     return [done[s] for s in students]
 
 
-def _start_worker(memory):
+def _stop(pool):
+    """End the workers now: what they were grading is graded again on a rerun."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+
+
+def _start_worker(snapshot):
     global _worker_references
-    _worker_references = References(None)
-    _worker_references._memory.update(memory)
+    _worker_references = References.from_snapshot(snapshot)
 
 
 def _grade_student(folder, names, seed, time_limit):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from grader import report, spec
@@ -154,6 +155,13 @@ def _grade(args, parser):
             file=sys.stderr,
         )
         return 130
+    except BrokenProcessPool:
+        print(
+            "\na grading process died (out of memory?): what was written is kept; "
+            "run the same command again to grade the rest",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"graded {len(reports)} students: {args.out} and {batch.json_folder(args.out)}/"
     )

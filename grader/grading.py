@@ -218,6 +218,16 @@ class References:
         self.cache = cache
         self._memory: dict[tuple, list[dict]] = {}
 
+    def snapshot(self) -> dict:
+        """Everything computed so far, to hand to another process."""
+        return dict(self._memory)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict) -> References:
+        references = cls(None)
+        references._memory.update(snapshot)
+        return references
+
     def get(self, exercise, seed, index, case=None) -> dict:
         return self.for_exercise(exercise, seed)[index]
 

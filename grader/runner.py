@@ -125,6 +125,7 @@ class StudentProcess:
     def _start(self):
         self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="dlmk-")
         self._loaded = {}
+        _become_subreaper()
         request_read, self._request_write = os.pipe()
         self._answer_read, answer_write = os.pipe()
         self._output_path = Path(self._scratch.name) / "output.txt"
@@ -149,6 +150,7 @@ class StudentProcess:
             )
         os.close(request_read)
         os.close(answer_write)
+        _LIVE.add(self._process.pid)
 
     def _ask(self, request, seconds) -> CallResult:
         started = time.monotonic()
@@ -202,6 +204,8 @@ class StudentProcess:
         except (ProcessLookupError, PermissionError):
             pass
         process.wait()
+        _LIVE.discard(process.pid)
+        _end_orphans()
         for fd in (self._request_write, self._answer_read):
             try:
                 os.close(fd)
@@ -216,6 +220,41 @@ class StudentProcess:
                 return output.read().decode(errors="replace")
         except OSError:
             return ""
+
+
+# Student processes this process runs now; anything else that becomes our child
+# in a process group of its own was left behind by one of them.
+_LIVE: set[int] = set()
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _become_subreaper():
+    """Make orphans of student processes (a double fork) our children (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _end_orphans():
+    """Kill and reap what a student's code left running after its process ended."""
+    if not os.path.isdir("/proc"):
+        return
+    me, group = os.getpid(), os.getpgrp()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in _LIVE:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me and int(fields[2]) != group:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+                os.waitpid(int(entry), 0)
+            except OSError:
+                pass
 
 
 def _write_all(fd, data):

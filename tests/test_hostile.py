@@ -210,3 +210,27 @@ def test_symbolic_link_is_refused(tmp_path, references):
         results = grader.grade_all(spec.select(["softmax_regression"]))
     assert {r.status for r in results} == {"error"}
     assert "symbolic link" in results[0].message
+
+
+def test_processes_left_behind_are_ended(grade):
+    """Is a process that escaped with a double fork ended after grading?"""
+    body = (
+        "r, w = os.pipe()\n    if os.fork() == 0:\n        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        "            os.write(w, str(os.getpid()).encode())\n"
+        "            while True:\n                pass\n        os._exit(0)\n"
+        "    os.wait()\n    return float(os.read(r, 20))"
+    )
+    results = grade(
+        "softmax_regression",
+        _submission(body),
+        ["softmax_regression.cross_entropy"],
+        time_limit=LIMIT,
+    )
+    message = results["cross_entropy"].message
+    orphan = int(message.split("got ")[1].split(",")[0].split(".")[0])
+    time.sleep(0.2)
+    assert (
+        not Path(f"/proc/{orphan}").exists()
+        or "Z" in Path(f"/proc/{orphan}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    )
