@@ -48,3 +48,15 @@ def grade(tmp_path, references):
         return {r.name.split(".", 1)[1]: r for r in results}
 
     return _grade
+
+
+@pytest.fixture
+def variant(grade):
+    """variant(module, name, code) -> Result of ``module.name`` when ``code``
+    (a student-style redefinition) is appended to the reference solution."""
+
+    def _variant(module, name, code):
+        source = solution_source(module) + "\n" + code
+        return grade(module, source, [f"{module}.{name}"])[name]
+
+    return _variant

@@ -1,11 +1,8 @@
 """Chapter 7: symbolic answers - equal forms pass, wrong ones and tricks do not."""
 
 import pytest
-from conftest import solution_source
 
 from grader.specs.derivations import AnswerError, parse_srepr
-
-BASE = solution_source("derivations")
 
 WRONG = [
     ("squared_error_dw", "def squared_error_dw():\n    return (y - (w*x + b)) * x\n"),
@@ -60,9 +57,9 @@ WRONG = [
 
 
 @pytest.mark.parametrize("name, code", WRONG)
-def test_wrong_answer_is_rejected(grade, name, code):
+def test_wrong_answer_is_rejected(variant, name, code):
     """Is a wrong or unusable answer failed with a message that says why?"""
-    result = grade("derivations", BASE + "\n" + code, [f"derivations.{name}"])[name]
+    result = variant("derivations", name, code)
     assert result.status == "fail", result.message
     assert "expected" in result.message or "could not" in result.message
 
@@ -96,9 +93,9 @@ RIGHT = [
 
 
 @pytest.mark.parametrize("name, code", RIGHT)
-def test_equivalent_form_passes(grade, name, code):
+def test_equivalent_form_passes(variant, name, code):
     """Does any algebraically equal form pass?"""
-    result = grade("derivations", BASE + "\n" + code, [f"derivations.{name}"])[name]
+    result = variant("derivations", name, code)
     assert result.status == "pass", result.message
 
 

@@ -1,9 +1,6 @@
 """Chapter 1: are wrong student variants rejected, and named?"""
 
 import pytest
-from conftest import solution_source
-
-BASE = solution_source("linear_regression")
 
 WRONG = [
     (
@@ -110,14 +107,12 @@ def fit(X, y, lr, epochs, w0, b0):
 
 
 @pytest.mark.parametrize("name, code, mistake", WRONG)
-def test_wrong_variant_is_rejected(grade, name, code, mistake):
+def test_wrong_variant_is_rejected(variant, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
-    result = grade(
-        "linear_regression", BASE + "\n" + code, [f"linear_regression.{name}"]
-    )
-    assert result[name].status == "fail", result[name].message
-    assert result[name].score == 0
-    assert result[name].diagnosis == mistake, result[name].message
+    result = variant("linear_regression", name, code)
+    assert result.status == "fail", result.message
+    assert result.score == 0
+    assert result.diagnosis == mistake, result.message
 
 
 RIGHT = [
@@ -172,9 +167,7 @@ def fit(X, y, lr, epochs, w0, b0):
 
 
 @pytest.mark.parametrize("name, code", RIGHT)
-def test_differently_written_variant_passes(grade, name, code):
+def test_differently_written_variant_passes(variant, name, code):
     """Does a correct variant written another way (loops, other calls) pass?"""
-    result = grade(
-        "linear_regression", BASE + "\n" + code, [f"linear_regression.{name}"]
-    )
-    assert result[name].status == "pass", result[name].message
+    result = variant("linear_regression", name, code)
+    assert result.status == "pass", result.message

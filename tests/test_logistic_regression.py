@@ -1,9 +1,6 @@
 """Chapter 2: are wrong student variants rejected and named, right ones passed?"""
 
 import pytest
-from conftest import solution_source
-
-BASE = solution_source("logistic_regression")
 
 WRONG = [
     ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n", "not-finite"),
@@ -128,11 +125,9 @@ def fit(X, y, lr, epochs, w0, b0):
 
 
 @pytest.mark.parametrize("name, code, mistake", WRONG)
-def test_wrong_variant_is_rejected(grade, name, code, mistake):
+def test_wrong_variant_is_rejected(variant, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
-    result = grade(
-        "logistic_regression", BASE + "\n" + code, [f"logistic_regression.{name}"]
-    )[name]
+    result = variant("logistic_regression", name, code)
     assert result.status == "fail", result.message
     assert result.diagnosis == mistake, result.message
 
@@ -180,9 +175,7 @@ def fit(X, y, lr, epochs, w0, b0):
 
 
 @pytest.mark.parametrize("name, code", RIGHT)
-def test_differently_written_variant_passes(grade, name, code):
+def test_differently_written_variant_passes(variant, name, code):
     """Does a correct variant written another way pass?"""
-    result = grade(
-        "logistic_regression", BASE + "\n" + code, [f"logistic_regression.{name}"]
-    )[name]
+    result = variant("logistic_regression", name, code)
     assert result.status == "pass", result.message

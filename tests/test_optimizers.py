@@ -4,14 +4,11 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import solution_source
 
 from grader import spec
 from grader.compare import compare
 from grader.grading import make_cases
 from grader.oracles import tensorflow as tfo
-
-BASE = solution_source("optimizers")
 
 WRONG = [
     (
@@ -130,9 +127,9 @@ def adam_step(param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7):
     WRONG,
     ids=[f"{n}-{m or 'unnamed'}-{k}" for k, (n, _, m) in enumerate(WRONG)],
 )
-def test_wrong_variant_is_rejected(grade, name, code, mistake):
+def test_wrong_variant_is_rejected(variant, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
-    result = grade("optimizers", BASE + "\n" + code, [f"optimizers.{name}"])[name]
+    result = variant("optimizers", name, code)
     assert result.status == "fail", result.message
     assert result.diagnosis == mistake, result.message
 
@@ -194,9 +191,9 @@ def adam_step(param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-7):
 @pytest.mark.parametrize(
     "name, code", DIFFERENT, ids=[f"{n}-{k}" for k, (n, _) in enumerate(DIFFERENT)]
 )
-def test_differently_written_variant_passes(grade, name, code):
+def test_differently_written_variant_passes(variant, name, code):
     """Does a correct variant written another way pass?"""
-    result = grade("optimizers", BASE + "\n" + code, [f"optimizers.{name}"])[name]
+    result = variant("optimizers", name, code)
     assert result.status == "pass", result.message
 
 

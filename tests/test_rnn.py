@@ -5,14 +5,12 @@ import time
 
 import numpy as np
 import pytest
-from conftest import ROOT, solution_source
+from conftest import ROOT
 
 from grader import spec
 from grader.compare import compare
 from grader.grading import make_cases
 from grader.runner import StudentModule
-
-BASE = solution_source("rnn")
 
 # An LSTM written with the gate blocks in (i, f, o, g) order, forward and back.
 GATES_IFOG = """
@@ -379,9 +377,9 @@ def lstm_regression_loss_and_gradients(x, y, params):
     WRONG,
     ids=[f"{n}-{m or 'unnamed'}-{k}" for k, (n, _, m) in enumerate(WRONG)],
 )
-def test_wrong_variant_is_rejected(grade, name, code, mistake):
+def test_wrong_variant_is_rejected(variant, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
-    result = grade("rnn", BASE + "\n" + code, [f"rnn.{name}"])[name]
+    result = variant("rnn", name, code)
     assert result.status == "fail", result.message
     assert result.diagnosis == mistake, result.message
 
@@ -637,9 +635,9 @@ def lstm_regression_loss_and_gradients(x, y, params):
 @pytest.mark.parametrize(
     "name, code", DIFFERENT, ids=[f"{n}-{k}" for k, (n, _) in enumerate(DIFFERENT)]
 )
-def test_differently_written_variant_passes(grade, name, code):
+def test_differently_written_variant_passes(variant, name, code):
     """Does a correct variant written another way (einsum, loops, stacks) pass?"""
-    result = grade("rnn", BASE + "\n" + code, [f"rnn.{name}"])[name]
+    result = variant("rnn", name, code)
     assert result.status == "pass", result.message
 
 

@@ -1,9 +1,6 @@
 """Chapter 3: are wrong student variants rejected and named, right ones passed?"""
 
 import pytest
-from conftest import solution_source
-
-BASE = solution_source("softmax_regression")
 
 WRONG = [
     (
@@ -94,11 +91,9 @@ def cross_entropy_gradient(logits, labels):
 
 
 @pytest.mark.parametrize("name, code, mistake", WRONG)
-def test_wrong_variant_is_rejected(grade, name, code, mistake):
+def test_wrong_variant_is_rejected(variant, name, code, mistake):
     """Is a student-style wrong variant failed, with the mistake named?"""
-    result = grade(
-        "softmax_regression", BASE + "\n" + code, [f"softmax_regression.{name}"]
-    )[name]
+    result = variant("softmax_regression", name, code)
     assert result.status == "fail", result.message
     assert result.diagnosis == mistake, result.message
 
@@ -138,9 +133,7 @@ def cross_entropy_gradient(logits, labels):
 
 
 @pytest.mark.parametrize("name, code", RIGHT)
-def test_differently_written_variant_passes(grade, name, code):
+def test_differently_written_variant_passes(variant, name, code):
     """Does a correct variant written another way pass?"""
-    result = grade(
-        "softmax_regression", BASE + "\n" + code, [f"softmax_regression.{name}"]
-    )[name]
+    result = variant("softmax_regression", name, code)
     assert result.status == "pass", result.message
