@@ -14,6 +14,7 @@ by the process boundary and the resource limits.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import struct
 import sys
@@ -136,3 +137,36 @@ def refuse_frameworks() -> None:
         if name.split(".")[0] in BLOCKED_IMPORTS:
             del sys.modules[name]
     sys.meta_path.insert(0, _Refuse())
+
+
+def forbid(dotted: str, exercise: str, folder: str) -> None:
+    """Make ``dotted`` (a function, class or method) refuse calls from ``folder``.
+
+    Calls from anywhere else (the library's own code) go through unchanged.
+    """
+    owner, attribute = _owner(dotted)
+    original = getattr(owner, attribute)
+    message = f"{attribute} is not allowed in {exercise}: work the answer out by hand"
+    folder = os.path.abspath(folder)
+
+    def guarded(*args, **kwargs):
+        caller = os.path.abspath(sys._getframe(1).f_code.co_filename)
+        if os.path.dirname(caller) == folder:
+            raise PermissionError(message)
+        return original(*args, **kwargs)
+
+    setattr(owner, attribute, guarded)
+
+
+def _owner(dotted):
+    """The object holding the last name of ``dotted``: a module or a class."""
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            owner = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:-1]:
+            owner = getattr(owner, name)
+        return owner, parts[-1]
+    raise ImportError(f"cannot find {dotted}")

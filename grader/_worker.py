@@ -42,6 +42,11 @@ def main(request_fd: int, answer_fd: int, memory_limit: int) -> None:
             if folder is None:
                 folder = os.path.dirname(request["path"])
                 _confine(folder)
+            for dotted in request.get("forbid", []):
+                try:
+                    _sandbox.forbid(dotted, request["name"], folder)
+                except (ImportError, AttributeError):
+                    pass  # a library without that name cannot be misused by it
             modules[request["name"]], answer = _load(request["name"], request["path"])
         else:
             answer = _call(modules.get(request["module"]), folder, request)

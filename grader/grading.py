@@ -118,7 +118,7 @@ class Grader:
         if self._student is None:
             load_seconds = 3 * self.time_limit if self.time_limit else LOAD_SECONDS
             self._student = StudentProcess(self.folder, load_seconds)
-        loaded = self._student.load(exercise.module)
+        loaded = self._student.load(exercise.module, specs.forbidden(exercise.module))
         if loaded.status != "ok":
             status = "timeout" if loaded.status == "timeout" else "error"
             return _result(

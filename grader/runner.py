@@ -82,8 +82,12 @@ class StudentProcess:
     def __exit__(self, *exc_info):
         self.close()
 
-    def load(self, module: str) -> CallResult:
-        """Import ``<folder>/<module>.py``: ``ok`` with the names it defines."""
+    def load(self, module: str, forbid=()) -> CallResult:
+        """Import ``<folder>/<module>.py``: ``ok`` with the names it defines.
+
+        ``forbid`` names functions or classes (``"sympy.diff"``) that the
+        module's code may not call or create.
+        """
         if module in self._failed:
             return self._failed[module]
         if self._process is None:
@@ -91,7 +95,8 @@ class StudentProcess:
         if module not in self._loaded:
             path = str(self.folder / f"{module}.py")
             answer = self._ask(
-                {"op": "load", "name": module, "path": path}, self.load_seconds
+                {"op": "load", "name": module, "path": path, "forbid": list(forbid)},
+                self.load_seconds,
             )
             if answer.status == "timeout":
                 answer.error = "importing your module did not finish in time"

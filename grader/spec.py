@@ -121,6 +121,13 @@ def load_chapter(module: str) -> list[Exercise]:
     return list(importlib.import_module(f"grader.specs.{module}").EXERCISES)
 
 
+def forbidden(module: str) -> tuple[str, ...]:
+    """What a chapter's code may not call (its spec module's ``FORBIDDEN``)."""
+    return tuple(
+        getattr(importlib.import_module(f"grader.specs.{module}"), "FORBIDDEN", ())
+    )
+
+
 def all_exercises() -> list[Exercise]:
     """Every exercise of every chapter whose specs exist."""
     found = []

@@ -68,7 +68,7 @@ RIGHT = [
     ("squared_error_dw", "def squared_error_dw():\n    return x*(w*x + b - y)\n"),
     (
         "squared_error_db",
-        "def squared_error_db():\n    return sympy.diff((y - (w*x + b))**2 / 2, b)\n",
+        "def squared_error_db():\n    return b + w*x - y\n",
     ),
     (
         "sigmoid_dz",
@@ -122,3 +122,22 @@ def test_parser_rebuilds_srepr():
     x = sympy.Symbol("x", real=True)
     expression = -sympy.Rational(3, 2) * sympy.exp(-x) / (1 + x**2) + sympy.Float(0.25)
     assert parse_srepr(sympy.srepr(expression)) == expression
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def sigmoid_dz():\n    return sympy.diff(1 / (1 + sympy.exp(-z)), z)\n",
+        "def sigmoid_dz():\n    return (1 / (1 + sympy.exp(-z))).diff(z)\n",
+        "def sigmoid_dz():\n    return sympy.Derivative(1 / (1 + sympy.exp(-z)), z)"
+        ".doit()\n",
+        "ANSWER = sympy.diff(1 / (1 + sympy.exp(-z)), z)\n\n\n"
+        "def sigmoid_dz():\n    return ANSWER\n",
+    ],
+)
+def test_letting_sympy_differentiate_is_refused(variant, code):
+    """Is an answer that SymPy differentiated for the student refused, kindly?"""
+    result = variant("derivations", "sigmoid_dz", code)
+    assert result.status == "error", result.message
+    assert result.score == 0
+    assert "not allowed" in result.message and "by hand" in result.message

@@ -22,6 +22,8 @@ from grader.compare import Mismatch, describe_type
 from grader.spec import FINITE_DIFFERENCES, SYMPY, Case, Exercise
 
 MODULE = "derivations"
+# SymPy's ways to differentiate, refused so that the student derives by hand.
+FORBIDDEN = ("sympy.diff", "sympy.Derivative", "sympy.core.expr.Expr.diff")
 SHEET = "theory/07-derivations.md"
 
 x, y, w, b, z, a, h = sympy.symbols("x y w b z a h", real=True)
