@@ -319,7 +319,7 @@ def _failure(exercise, case, headline, details, mistake):
     hint = (
         f"{mistake.says} - {sheet}#{mistake.id}"
         if mistake
-        else f"reread {exercise.theory}"
+        else f"reread {exercise.theory}" + _uses(exercise)
     )
     lines = [headline, f"  case: {case.describe()}"]
     lines += [f"  {line}" for line in details]
@@ -334,6 +334,15 @@ def _failure(exercise, case, headline, details, mistake):
         )
     )
     return _result(exercise, "fail", "\n".join(lines), mistake.id if mistake else None)
+
+
+def _uses(exercise):
+    if not exercise.uses:
+        return ""
+    return (
+        f"; {exercise.name} probably calls your {_join(list(exercise.uses))}: "
+        "if one of them fails, fix it first"
+    )
 
 
 def _result(exercise, status, message, diagnosis=None):

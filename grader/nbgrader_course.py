@@ -78,7 +78,8 @@ def add_commands(commands) -> None:
         "--chapters",
         nargs="+",
         metavar="MODULE",
-        help="build these chapters only (default: every chapter)",
+        help="build these chapters only (default: every chapter, or none "
+        "when --exam is given)",
     )
     build_cmd.add_argument(
         "--force",
@@ -113,7 +114,9 @@ def build(course_dir, chapters=None, exam=None, force=False) -> list[str]:
     """Write or update the course; return one line per thing done or noticed."""
     course = Path(course_dir)
     available = chapters_available()
-    chosen = list(available if chapters is None else chapters)
+    # --exam alone builds the exam only; with --chapters, those chapters too
+    default = [] if exam is not None else available
+    chosen = list(default if chapters is None else chapters)
     unknown = [c for c in chosen if c not in available]
     if unknown:
         raise BuildError(
@@ -445,12 +448,9 @@ def _assignment_files(name, notebook):
     nbformat.validate(notebook)
     folder = f"source/{name}"
     files = {f"{folder}/{name}.ipynb": nbformat.writes(notebook) + "\n"}
-    sheets = set()
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            sheets |= set(re.findall(r"\((theory/[\w.-]+\.md)", cell.source))
-    sheets |= {"theory/00-conventions.md"}
-    for sheet in sorted(sheets):
+    # Every sheet, not only the chapter's: the sheets link to one another.
+    sheets = [f"theory/{path.name}" for path in sorted(THEORY.glob("*.md"))]
+    for sheet in sheets:
         text = (ROOT / sheet).read_text()
         files[f"{folder}/{sheet}"] = text
         for figure in _FIGURE.findall(text):

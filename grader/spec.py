@@ -93,6 +93,8 @@ class Exercise:
     compare : replaces the element-wise comparison (kinks, symbolic answers).
     warning_free : floating-point warnings during the call fail the case.
     seconds : wall-clock limit of one call.
+    uses : other exercises of the chapter that a student's version usually
+        calls; a failure hint names them, since one mistake there fails both.
     """
 
     module: str
@@ -110,6 +112,7 @@ class Exercise:
     compare: Callable | None = None
     warning_free: bool = False
     seconds: float = 10.0
+    uses: tuple[str, ...] = ()
 
     @property
     def full_name(self) -> str:

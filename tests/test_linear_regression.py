@@ -1,6 +1,7 @@
 """Chapter 1: are wrong student variants rejected, and named?"""
 
 import pytest
+from conftest import solution_source
 
 WRONG = [
     (
@@ -171,3 +172,16 @@ def test_differently_written_variant_passes(variant, name, code):
     """Does a correct variant written another way (loops, other calls) pass?"""
     result = variant("linear_regression", name, code)
     assert result.status == "pass", result.message
+
+
+def test_failure_of_a_building_block_is_named_in_fit(grade):
+    """When fit fails because mse_gradients does, does fit's hint say so?"""
+    code = (
+        "def mse_gradients(X, y, w, b):\n    r = X @ w + b - y\n"
+        "    return X.T @ r, float(np.sum(r))\n"
+    )
+    results = grade("linear_regression", solution_source("linear_regression") + code)
+    assert results["fit"].status == "fail"
+    assert "probably calls your predict, mse_loss, mse_gradients and gd_step" in (
+        results["fit"].message.replace("\n  ", " ")
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -442,3 +443,20 @@ def test_same_verdict_in_pytest_check_and_nbgrader(course, tmp_path):
                 assert by_nbgrader[name][1] == by_check[name]["message"]
         if student == "wrong":
             assert [n for n in POINTS if not by_nbgrader[n][0]] == ["fit"]
+
+
+def test_exam_alone_builds_only_the_exam(tmp_path):
+    """Does --exam without --chapters build the exam and no chapter?"""
+    exam = tmp_path / "quiz.toml"
+    exam.write_text('[exercises]\n"softmax_regression.softmax" = 1\n')
+    course_builder.build(tmp_path / "c", exam=exam)
+    assert sorted(p.name for p in (tmp_path / "c/source").iterdir()) == ["quiz"]
+
+
+def test_links_between_copied_sheets_resolve(tmp_path):
+    """Does every link of a released chapter's sheets land on a copied file?"""
+    course_builder.build(tmp_path / "c", chapters=[CHAPTER])
+    theory = tmp_path / "c/source" / CHAPTER / "theory"
+    for sheet in theory.glob("*.md"):
+        for target in re.findall(r"\]\(([\w.-]+\.md)(?:#[\w-]+)?\)", sheet.read_text()):
+            assert (theory / target).is_file(), f"{sheet.name} links to {target}"

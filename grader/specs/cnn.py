@@ -760,5 +760,13 @@ EXERCISES = [
         {TENSORFLOW: _cnn_keras, SYMPY: _cnn_sympy, FINITE_DIFFERENCES: _cnn_fd},
         mistakes=("flatten-order", "sum-not-mean"),
         variants={"flatten-order": _cnn_nchw_flatten},
+        uses=(
+            "conv2d_forward",
+            "conv2d_backward",
+            "maxpool2d_forward",
+            "maxpool2d_backward",
+            "dense_forward",
+            "dense_backward",
+        ),
     ),
 ]

@@ -227,5 +227,6 @@ EXERCISES = [
         ("w", "b", "losses"),
         {TENSORFLOW: lambda case: gradient_descent_tf(case, _mse_tf)},
         mistakes=("loss-after-update", "missing-half"),
+        uses=("predict", "mse_loss", "mse_gradients", "gd_step"),
     ),
 ]

@@ -229,6 +229,7 @@ EXERCISES = [
         ("w", "b", "losses"),
         {TENSORFLOW: lambda case: gradient_descent_tf(case, _bce_of_logits_tf)},
         mistakes=("loss-after-update",),
+        uses=("bce_loss", "bce_gradients"),
     ),
     Exercise(
         MODULE,

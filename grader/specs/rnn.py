@@ -646,7 +646,16 @@ def _capstone_variants(case):
 
 
 def _exercise(
-    name, points, cases, outputs, oracles, build, variant_ids, also=(), seconds=10.0
+    name,
+    points,
+    cases,
+    outputs,
+    oracles,
+    build,
+    variant_ids,
+    also=(),
+    seconds=10.0,
+    uses=(),
 ):
     """An exercise whose mistakes are ``variant_ids`` (from ``build``), then
     ``also`` (recognised by the predicates of ``grader.diagnoses``)."""
@@ -662,6 +671,7 @@ def _exercise(
         mistakes=tuple(variant_ids) + also,
         variants=_variants(build, variant_ids),
         seconds=seconds,
+        uses=uses,
     )
 
 
@@ -762,5 +772,6 @@ EXERCISES = [
         ("gate-order",),
         also=("missing-half", "sum-not-mean", "sign-flipped"),
         seconds=20.0,
+        uses=("lstm_forward", "lstm_backward"),
     ),
 ]
