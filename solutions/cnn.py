@@ -271,7 +271,8 @@ def cnn_loss_and_gradients(x, labels, params):
     params : dict
         ``conv_w`` (3, 3, C, F), ``conv_b`` (F,), ``dense1_W`` (D, M),
         ``dense1_b`` (M,), ``dense2_W`` (M, K), ``dense2_b`` (K,), where
-        D = H3 * W3 * F is the size of the pooled feature map.
+        D = ((H - 2) // 2) * ((W - 2) // 2) * F is the size of the pooled
+        feature map (3x3 convolution, then 2x2 pooling).
 
     Returns
     -------
