@@ -141,3 +141,25 @@ def test_letting_sympy_differentiate_is_refused(variant, code):
     assert result.status == "error", result.message
     assert result.score == 0
     assert "not allowed" in result.message and "by hand" in result.message
+
+
+@pytest.mark.parametrize(
+    "name, code, mistake",
+    [
+        (
+            "squared_error_db",
+            "def squared_error_db():\n    return y - (w*x + b)\n",
+            "sign-flipped",
+        ),
+        (
+            "squared_error_dw",
+            "def squared_error_dw():\n    return -2*(y - (w*x + b))*x\n",
+            "missing-half",
+        ),
+    ],
+)
+def test_derivation_mistakes_are_named(variant, name, code, mistake):
+    """Is a flipped sign or a lost 1/2 in a derivation named as such?"""
+    result = variant("derivations", name, code)
+    assert result.status == "fail"
+    assert result.diagnosis == mistake, result.message

@@ -75,6 +75,8 @@ MAX_TEXT, MAX_NODES = 20_000, 2_000
 # 9**(9**9)) would stall the grader, which runs this outside the time limit.
 MAX_NUMBER, MAX_EXPONENT = 1e12, 100
 POINTS = 12
+# recognised from the values at the points, as for arrays
+MISTAKES = ("sign-flipped", "missing-half")
 
 
 class AnswerError(ValueError):
@@ -254,21 +256,30 @@ def _provably_equal(answer: str, expected: str) -> bool:
 
 
 def _compare_points(answer, wanted, case, rtol, atol, reference):
-    for point, expected in zip(case.extra["points"], wanted["values"]):
-        try:
-            value = _evaluate(answer, point)
-        except (AnswerError, TypeError, ValueError, ZeroDivisionError) as exc:
-            return Mismatch((), f"your answer could not be evaluated: {exc}")
-        if not np.isclose(value, expected, rtol=rtol, atol=atol):
-            return Mismatch(
-                (),
-                f"does not match {reference} (rtol={rtol:g}, atol={atol:g})",
-                [
-                    f"at {_show(point)}: got {value:.6g}, expected {expected:.6g}",
-                    f"your answer: {answer}",
-                ],
-            )
-    return None
+    points, expected = case.extra["points"], np.array(wanted["values"])
+    try:
+        got = np.array([_evaluate(answer, point) for point in points])
+    except (AnswerError, TypeError, ValueError, ZeroDivisionError) as exc:
+        return Mismatch((), f"your answer could not be evaluated: {exc}")
+    wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if not wrong.any():
+        return None
+    first = int(np.argmax(wrong))
+    # got and expected at every point let the generic mistakes (a flipped
+    # sign, a factor of 2) be recognised as for arrays
+    return Mismatch(
+        (),
+        f"does not match {reference} (rtol={rtol:g}, atol={atol:g})",
+        [
+            f"wrong at {int(wrong.sum())} of {len(points)} points; at "
+            f"{_show(points[first])}: got {got[first]:.6g}, expected "
+            f"{expected[first]:.6g}",
+            f"your answer: {answer}",
+        ],
+        got=got,
+        expected=expected,
+        values_differ=True,
+    )
 
 
 def _show(point):
@@ -302,6 +313,7 @@ def _exercise(
         (name,),
         oracles,
         compare=_compare(set(allowed)),
+        mistakes=MISTAKES,
     )
 
 
@@ -327,6 +339,7 @@ EXERCISES = [
         ("tanh_da_from_output",),
         {SYMPY: _sympy_oracle(1 - h**2)},
         compare=_compare({h}),
+        mistakes=MISTAKES,
     ),
     _exercise("softmax_ce_dz1", 1, _softmax_ce, z1, (z1, z2, z3)),
     _exercise(
