@@ -20,8 +20,6 @@ from grader.compare import Mismatch, compare
 from grader.diagnoses import MISTAKES, Evidence, diagnose
 from grader.runner import LOAD_SECONDS, CallResult, StudentProcess
 
-STATUSES = ("pass", "fail", "error", "timeout", "not_implemented", "missing")
-
 
 @dataclass
 class Result:
@@ -145,13 +143,14 @@ class Grader:
                 "timeout",
                 f"{name}: did not return within {self._seconds(exercise):g} s "
                 f"(an infinite loop, or far too slow?)\n{where}\n"
-                f"  hint: reread {exercise.theory}",
+                f"{_printed(call)}  hint: reread {exercise.theory}",
             )
         if call.status in ("exception", "crashed"):
             return _result(
                 exercise,
                 "error",
-                f"{name}: raised an error\n{where}\n{_indent(call.error)}",
+                f"{name}: raised an error\n{where}\n{_indent(call.error)}"
+                + (f"\n{_printed(call)}".rstrip() if call.status == "crashed" else ""),
             )
         if call.status == "missing":
             return _result(exercise, "missing", f"{name}: function not found")
@@ -349,6 +348,14 @@ def _result(exercise, status, message, diagnosis=None):
     points = float(exercise.points)
     score = points if status == "pass" else 0.0
     return Result(exercise.full_name, points, score, status, message, diagnosis)
+
+
+def _printed(call, lines=5):
+    """The last lines the student's code printed, labelled as theirs."""
+    tail = [line[:200] for line in call.output.strip().splitlines()[-lines:]]
+    if not tail:
+        return ""
+    return "  your code printed last:\n" + "".join(f"    | {t}\n" for t in tail)
 
 
 def _indent(text):

@@ -11,7 +11,6 @@ back after the call, so an argument modified in place is seen and reported.
 
 from __future__ import annotations
 
-import logging
 import os
 import select
 import signal
@@ -24,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import codec
-
-log = logging.getLogger(__name__)
 
 MEMORY_LIMIT = 4 * 2**30
 LOAD_SECONDS = 60.0
@@ -139,6 +136,7 @@ class StudentProcess:
                 [
                     sys.executable,
                     "-I",
+                    "-u",  # unbuffered: what was printed before a crash is kept
                     "-c",
                     _BOOT.format(root=_GRADER_PARENT),
                     str(request_read),
@@ -159,6 +157,7 @@ class StudentProcess:
 
     def _ask(self, request, seconds) -> CallResult:
         started = time.monotonic()
+        self._output_mark = self._output_size()
         try:
             data = codec.encode(request)
             os.write(self._request_write, struct.pack("<Q", len(data)))
@@ -217,11 +216,18 @@ class StudentProcess:
             except OSError:
                 pass
 
+    def _output_size(self):
+        try:
+            return os.path.getsize(self._output_path)
+        except OSError:
+            return 0
+
     def _output_tail(self, size=1000):
+        """What the student's code printed during the current request (its end)."""
         try:
             with open(self._output_path, "rb") as output:
                 output.seek(0, os.SEEK_END)
-                output.seek(max(0, output.tell() - size))
+                output.seek(max(self._output_mark, output.tell() - size))
                 return output.read().decode(errors="replace")
         except OSError:
             return ""

@@ -234,3 +234,17 @@ def test_processes_left_behind_are_ended(grade):
         not Path(f"/proc/{orphan}").exists()
         or "Z" in Path(f"/proc/{orphan}/stat").read_text().rsplit(")", 1)[1].split()[0]
     )
+
+
+def test_output_before_a_crash_is_shown_as_the_students(grade):
+    """Does a crash message show what the code printed just before, as theirs?"""
+    body = "print('about to crash')\n    import ctypes\n    return ctypes.string_at(0)"
+    results = grade(
+        "softmax_regression",
+        _submission(body),
+        ["softmax_regression.cross_entropy"],
+        time_limit=LIMIT,
+    )
+    message = results["cross_entropy"].message
+    assert results["cross_entropy"].status == "error"
+    assert "your code printed last:\n    | about to crash" in message
