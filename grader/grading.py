@@ -1,6 +1,6 @@
 """Grade exercises: cases -> runner -> references -> comparison -> verdict.
 
-``Grader`` keeps one loaded copy of each student module and the references it
+``Grader`` keeps one child process for the student's folder and the references it
 has computed, so that the command line, the pytest report and the notebooks
 all reach the same verdict through the same code.
 """
@@ -174,7 +174,7 @@ class Grader:
         return None
 
     def _check_value(self, exercise, case, index, got, used):
-        expected = self.references.get(exercise, self.seed, index, case)
+        expected = self.references.get(exercise, self.seed, index)
         for oracle, wanted in expected.items():
             if oracle_label(oracle) not in used:
                 used.append(oracle_label(oracle))
@@ -227,7 +227,7 @@ class References:
         references._memory.update(snapshot)
         return references
 
-    def get(self, exercise, seed, index, case=None) -> dict:
+    def get(self, exercise, seed, index) -> dict:
         return self.for_exercise(exercise, seed)[index]
 
     def for_exercise(self, exercise, seed) -> list[dict]:
